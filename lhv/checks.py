@@ -1,0 +1,98 @@
+"""Named checks: each records its outcome in the running step and raises CheckFailed on a miss."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from lhv.errors import CheckFailed
+from lhv.evidence import CheckResult, current_case
+from lhv.http import Reply
+
+CHECKS: dict[str, Callable[..., Any]] = {}
+
+
+def require(name: str, condition: bool, failure: str, success: str = "") -> None:
+    """Records a check named name; raises CheckFailed with failure if condition is false."""
+    case = current_case()
+    if case is not None:
+        case.keep_check(CheckResult(name, bool(condition), success if condition else failure))
+    if not condition:
+        raise CheckFailed(name, failure)
+
+
+def check(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Registers a check function under its name (underscores become dashes)."""
+    CHECKS[fn.__name__.replace("_", "-")] = fn
+    return fn
+
+
+def _describe(reply: Reply) -> str:
+    return f"{reply.exchange.method} {reply.exchange.url} → {reply.status}"
+
+
+@check
+def status_is(reply: Reply, *expected: int) -> None:
+    """The reply's status is one of expected."""
+    allowed = " or ".join(map(str, expected))
+    require("status-is", reply.status in expected, f"{_describe(reply)}, expected {allowed}",
+            f"{_describe(reply)} (expected {allowed})")
+
+
+@check
+def header_present(reply: Reply, header: str) -> str:
+    """The reply carries a header; returns its value."""
+    value = reply.headers.get(header)
+    require("header-present", value is not None, f"{_describe(reply)} has no {header} header",
+            f"{header}: {value}")
+    return value or ""
+
+
+@check
+def detail_list(reply: Reply) -> list:
+    """The reply is a validation error with a non-empty detail list."""
+    body = reply.json()
+    ok = isinstance(body, dict) and isinstance(body.get("detail"), list) and len(body["detail"]) > 0
+    require("detail-list", ok, f"{_describe(reply)}: body has no non-empty detail list",
+            f"detail list with {len(body['detail']) if ok else 0} error(s)")
+    return body["detail"]
+
+
+@check
+def no_token_in(reply: Reply) -> None:
+    """The reply carries no access token."""
+    try:
+        body = reply.json()
+    except Exception:  # a non-JSON body cannot carry a JSON token field
+        body = None
+    leaked = isinstance(body, dict) and "access_token" in body
+    require("no-token", not leaked, f"{_describe(reply)} returned an access token", "no access token in the reply")
+
+
+@check
+def same_body(first: Reply, second: Reply, what: str) -> None:
+    """Two replies have identical status and body (no enumeration through differences)."""
+    same = first.status == second.status and first.text == second.text
+    require("same-body", same,
+            f"{what}: replies differ ({first.status} {first.text[:120]!r} vs {second.status} {second.text[:120]!r})",
+            f"{what}: identical status {first.status} and body")
+
+
+def jwt_claims(token: str) -> dict:
+    """Returns a JWT's claims without verifying it; raises CheckFailed if it is not a JWT."""
+    parts = token.split(".")
+    require("jwt-shape", len(parts) == 3 and all(parts[:2]), f"token has {len(parts)} dot-separated parts, not 3",
+            "token has three parts")
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        raise CheckFailed("jwt-shape", "token payload is not base64url JSON") from None
+    require("jwt-shape", isinstance(claims, dict), "token payload is not a JSON object")
+    return claims
+
+
+def all_of(name: str, items: Iterable[bool], failure: str, success: str = "") -> None:
+    """Requires every item to be true."""
+    require(name, all(items), failure, success)

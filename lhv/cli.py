@@ -1,0 +1,122 @@
+"""The lhv command: a thin layer over pytest and the reference device."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from lhv.errors import ConfigError
+
+EXIT_USAGE = 2
+
+
+def _verify(args: argparse.Namespace, extra: list[str]) -> int:
+    import pytest
+
+    from lhv.profile import load_profile
+
+    if args.profile:
+        try:
+            load_profile(args.profile)
+        except ConfigError as exc:
+            print(f"lhv: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    argv = ["--pyargs", "verification", "-q", "-p", "no:cacheprovider", "--reports-dir", args.reports_dir,
+            "--tester", args.tester]
+    for name in ("profile", "target_url", "run_id"):
+        value = getattr(args, name)
+        if value:
+            argv += [f"--{name.replace('_', '-')}", value]
+    for fault in args.fault:
+        argv += ["--fault", fault]
+    for plan in args.plan:
+        argv += ["--plan", plan]
+    if args.allow_load:
+        argv.append("--allow-load")
+    code = int(pytest.main(argv + extra))
+    return code if code in (0, 1, 2) else EXIT_USAGE
+
+
+def _device_serve(args: argparse.Namespace) -> int:
+    from lhv.device.faults import fault_named
+    from lhv.device.server import serve
+    from lhv.device.settings import DeviceSettings
+
+    for fault in args.fault:
+        try:
+            fault_named(fault)
+        except KeyError as exc:
+            print(f"lhv: --fault: {exc.args[0]}", file=sys.stderr)
+            return EXIT_USAGE
+    state = Path(args.state_dir or tempfile.mkdtemp(prefix="lhv-device-"))
+    settings = DeviceSettings(state_dir=str(state), token_lifetime_seconds=args.token_lifetime,
+                              lockout_threshold=args.lockout_threshold, lockout_seconds=args.lockout_seconds,
+                              faults=args.fault, https_port=args.port, http_port=args.http_port)
+    print(f"reference device state in {state} (credentials.json holds the generated passwords)", flush=True)
+    try:
+        serve(settings)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _device_faults(args: argparse.Namespace) -> int:
+    from lhv.device.faults import FAULTS
+
+    if args.json:
+        print(json.dumps([{"name": f.name, "description": f.description, "caught_by": list(f.caught_by)}
+                          for f in FAULTS], indent=2))
+        return 0
+    width = max(len(f.name) for f in FAULTS)
+    for fault in FAULTS:
+        print(f"{fault.name:<{width}}  {', '.join(fault.caught_by):<20}  {fault.description}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the argument parser of the lhv command."""
+    parser = argparse.ArgumentParser(prog="lhv", description="Verification harness for the Legit.Health Plus API")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    verify = commands.add_parser("verify", help="run the verification plans (extra arguments go to pytest)")
+    verify.add_argument("--profile", help="target profile (TOML); default: the embedded reference device")
+    verify.add_argument("--target-url", help="override the profile's base URL")
+    verify.add_argument("--fault", action="append", default=[], help="switch on a fault of the embedded device")
+    verify.add_argument("--plan", action="append", default=[], help="run only this plan, e.g. PLAN_002")
+    verify.add_argument("--tester", default="unnamed tester", help='e.g. "Jane Doe (JD-017)"')
+    verify.add_argument("--run-id", help="id of this run")
+    verify.add_argument("--reports-dir", default="reports", help="where reports/<run-id>/ goes")
+    verify.add_argument("--allow-load", action="store_true", help="consent to load against a non-loopback target")
+    verify.set_defaults(handler=_verify)
+
+    device = commands.add_parser("device", help="the reference device").add_subparsers(dest="device_command",
+                                                                                        required=True)
+    serve = device.add_parser("serve", help="run the reference device alone on loopback")
+    serve.add_argument("--fault", action="append", default=[])
+    serve.add_argument("--port", type=int, default=8443, help="HTTPS port (0: any free port)")
+    serve.add_argument("--http-port", type=int, default=8080, help="plain-HTTP redirect port (0: any free port)")
+    serve.add_argument("--token-lifetime", type=int, default=3600, help="seconds")
+    serve.add_argument("--lockout-threshold", type=int, default=5)
+    serve.add_argument("--lockout-seconds", type=int, default=900)
+    serve.add_argument("--state-dir", help="where the CA, database, log and credentials go")
+    serve.set_defaults(handler=lambda args, extra: _device_serve(args))
+    faults = device.add_parser("faults", help="list the faults and the plans that must catch them")
+    faults.add_argument("--json", action="store_true")
+    faults.set_defaults(handler=lambda args, extra: _device_faults(args))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the lhv command."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "verify":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args.handler(args, extra)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

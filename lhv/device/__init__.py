@@ -1,0 +1,1 @@
+"""The reference device: a real implementation of CONTRACT.md with switchable faults."""

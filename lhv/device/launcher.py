@@ -1,0 +1,62 @@
+"""Starts the reference device in its own process and stops it again."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lhv.device.settings import DeviceSettings
+from lhv.errors import TargetError
+
+START_TIMEOUT_S = 60
+
+
+@dataclass
+class RunningDevice:
+    """A started device: its URLs, trust anchor, credentials and process."""
+
+    https_url: str
+    http_url: str
+    ca_cert: Path
+    credentials: dict[str, dict[str, str]]
+    log_file: Path
+    database: Path
+    state_dir: Path
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        """Stops the device process."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_device(settings: DeviceSettings) -> RunningDevice:
+    """Starts a device with these settings; raises TargetError if it does not come up."""
+    state = Path(settings.state_dir)
+    state.mkdir(parents=True, exist_ok=True)
+    settings_file, ready_file = state / "settings.json", state / "ready.json"
+    settings.save(settings_file)
+    ready_file.unlink(missing_ok=True)
+    output = (state / "device.out").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "lhv.device", str(settings_file), str(ready_file)],
+                               stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not ready_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            tail = (state / "device.out").read_text(errors="replace")[-800:]
+            raise TargetError(f"the reference device did not start (exit {process.poll()}): {tail.strip()}")
+        time.sleep(0.05)
+    info = json.loads(ready_file.read_text())
+    return RunningDevice(info["https_url"], info["http_url"], Path(info["ca_cert"]),
+                         json.loads(Path(info["credentials_file"]).read_text()),
+                         Path(info["log_file"]), Path(info["database"]), state, process)

@@ -1,0 +1,82 @@
+"""Login and user registration."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lhv.device.context import DeviceContext
+from lhv.device.users import User
+
+_BAD_LOGIN = {"detail": "Incorrect username or password"}
+
+
+class NewUser(BaseModel):
+    """A registration request."""
+
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    password: str = Field(min_length=12)
+    role: Literal["user", "admin"] = "user"
+
+
+def auth_router(ctx: DeviceContext) -> APIRouter:
+    """Returns the router of /login and /users."""
+    router = APIRouter()
+
+    @router.post("/login")
+    def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]):
+        client_ip = request.client.host if request.client else "unknown"
+        lock_key = ctx.lockout.key(username, client_ip)
+        locked_for = ctx.lockout.seconds_left(lock_key)
+        if locked_for:
+            ctx.log.write("login_locked", client_ip=client_ip, user=username)
+            return JSONResponse({"detail": "Account locked after repeated failed logins"}, status_code=423,
+                                headers={"Retry-After": str(locked_for)})
+        user = ctx.users.authenticate(username, password)
+        if user is None and ctx.has("token-for-wrong-password"):
+            user = ctx.users.find(username)
+        if user is None:
+            ctx.lockout.failed(lock_key)
+            ctx.log.write("login_failed", client_ip=client_ip, user=username)
+            known = ctx.users.find(username) is not None
+            body = _BAD_LOGIN if known or not ctx.has("user-enumeration") else {"detail": "User not found"}
+            return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        ctx.lockout.succeeded(lock_key)
+        ctx.log.write("login_succeeded", client_ip=client_ip, user=user.email)
+        return {"access_token": ctx.tokens.issue(user.email), "token_type": "bearer",
+                "expires_in_minutes": max(1, round(ctx.settings.token_lifetime_seconds / 60))}
+
+    @router.post("/users", status_code=201)
+    async def register(request: Request):
+        caller = _caller_or_none(ctx, request)
+        try:
+            body = NewUser.model_validate_json(await request.body())
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]) from None
+        if not ctx.has("open-registration"):
+            if caller is None:
+                raise HTTPException(401, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"})
+            if caller.role != "admin" and not (ctx.has("role-escalation") and body.role == "admin"):
+                raise HTTPException(403, "Only administrators may register users")
+        try:
+            user = ctx.users.add(body.email, body.password, body.role)
+        except KeyError:
+            raise HTTPException(409, "A user with this e-mail already exists") from None
+        ctx.log.write("user_registered", user=user.email, role=user.role,
+                      by=caller.email if caller else None)
+        return {"id": user.id, "email": user.email, "role": user.role}
+
+    return router
+
+
+def _caller_or_none(ctx: DeviceContext, request: Request) -> User | None:
+    try:
+        return ctx.require_user(request)
+    except HTTPException:
+        return None

@@ -1,0 +1,132 @@
+"""Runs the reference device: HTTPS on loopback plus a plain-HTTP listener that redirects."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import secrets
+import signal
+import socket
+import ssl
+from pathlib import Path
+
+import uvicorn
+
+from lhv.device import pki
+from lhv.device.app import create_app
+from lhv.device.context import DeviceContext
+from lhv.device.settings import DeviceSettings
+
+ACCOUNTS = {"admin": ("admin@reference.device", "admin"),
+            "user": ("tester@reference.device", "user"),
+            "second_user": ("tester2@reference.device", "user")}
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def _issue_certificates(settings: DeviceSettings) -> pki.Pki:
+    directory = Path(settings.state_dir) / "pki"
+    if settings.has("expired-cert"):
+        start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40)
+        return pki.issue(directory, not_before=start, valid_days=10)
+    if settings.has("wrong-host-cert"):
+        return pki.issue(directory, hosts=("wrong-host.example.net",))
+    return pki.issue(directory, self_signed=settings.has("self-signed-cert"))
+
+
+def _bootstrap_accounts(ctx: DeviceContext, directory: Path) -> Path:
+    credentials = {}
+    for label, (email, role) in ACCOUNTS.items():
+        password = secrets.token_urlsafe(18)
+        ctx.users.add(email, password, role)
+        credentials[label] = {"username": email, "password": password}
+    path = directory / "credentials.json"
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(credentials, indent=2))
+    return path
+
+
+class _TlsConfig(uvicorn.Config):
+    """Uvicorn config whose TLS context enforces the contract's protocol floor."""
+
+    def __init__(self, *args, tls_floor: ssl.TLSVersion, **kwargs):
+        self._tls_floor = tls_floor
+        super().__init__(*args, **kwargs)
+
+    def load(self) -> None:
+        super().load()
+        if self.ssl is not None:
+            self.ssl.minimum_version = self._tls_floor
+            if self._tls_floor < ssl.TLSVersion.TLSv1_2:
+                self.ssl.set_ciphers("DEFAULT:@SECLEVEL=0")
+
+
+async def _redirect_app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    host = next((v.decode() for k, v in scope["headers"] if k == b"host"), "localhost").split(":")[0]
+    https_port = scope["app_state"]["https_port"]
+    query = scope.get("query_string", b"").decode()
+    location = f"https://{host}:{https_port}{scope['path']}" + (f"?{query}" if query else "")
+    await send({"type": "http.response.start", "status": 308,
+                "headers": [(b"location", location.encode()), (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def serve(settings: DeviceSettings, ready_file: Path | None = None) -> None:
+    """Starts the device and serves until interrupted; writes a ready file when listening."""
+    state = Path(settings.state_dir)
+    state.mkdir(parents=True, exist_ok=True)
+    certs = _issue_certificates(settings)
+    ctx = DeviceContext(settings)
+    credentials_file = _bootstrap_accounts(ctx, state)
+    https_sock, http_sock = _bind(settings.host, settings.https_port), _bind(settings.host, settings.http_port)
+    https_port, http_port = https_sock.getsockname()[1], http_sock.getsockname()[1]
+    app = create_app(ctx)
+    floor = ssl.TLSVersion.TLSv1 if settings.has("tls1.0-enabled") else ssl.TLSVersion.TLSv1_2
+    https = uvicorn.Server(_TlsConfig(app, ssl_certfile=str(certs.server_cert), ssl_keyfile=str(certs.server_key),
+                                      tls_floor=floor, log_level="warning", access_log=False,
+                                      server_header=False, date_header=True,
+                                      timeout_graceful_shutdown=2))
+    plain_app = app if settings.has("http-served") else _with_state(_redirect_app, {"https_port": https_port})
+    http = uvicorn.Server(uvicorn.Config(plain_app, log_level="warning", access_log=False, server_header=False,
+                                        timeout_graceful_shutdown=2))
+    info = {"https_url": f"https://localhost:{https_port}", "http_url": f"http://localhost:{http_port}",
+            "ca_cert": str(certs.ca_cert), "credentials_file": str(credentials_file),
+            "log_file": str(ctx.log.path), "database": str(ctx.users.path), "pid": os.getpid(),
+            "faults": settings.faults}
+
+    async def run() -> None:
+        tasks = [asyncio.create_task(https.serve(sockets=[https_sock])),
+                 asyncio.create_task(http.serve(sockets=[http_sock]))]
+        while not (https.started and http.started):
+            await asyncio.sleep(0.02)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: _stop(https, http))
+        if ready_file:
+            tmp = ready_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(info))
+            tmp.replace(ready_file)
+        await asyncio.gather(*tasks)
+
+    print(json.dumps(info), flush=True)
+    asyncio.run(run())
+
+
+def _stop(*servers: uvicorn.Server) -> None:
+    for server in servers:
+        server.should_exit = True
+
+
+def _with_state(app, state: dict):
+    async def wrapped(scope, receive, send):
+        await app({**scope, "app_state": state}, receive, send)
+    return wrapped

@@ -1,0 +1,40 @@
+"""The reference device's settings: contract numbers, ports and faults for one start."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class DeviceSettings:
+    """Everything the device process needs to start."""
+
+    state_dir: str
+    token_lifetime_seconds: int = 3600
+    lockout_threshold: int = 5
+    lockout_seconds: int = 900
+    anonymous_limit: int = 100
+    authenticated_limit: int = 1000
+    rate_window_seconds: int = 60
+    max_body_bytes: int = 20 * 1024 * 1024
+    dialect: str = "plan"
+    faults: list[str] = field(default_factory=list)
+    host: str = "127.0.0.1"
+    https_port: int = 0
+    http_port: int = 0
+    device_version: str = "1.1.0.0-reference"
+
+    def has(self, fault: str) -> bool:
+        """Tells whether a fault is switched on."""
+        return fault in self.faults
+
+    def save(self, path: Path) -> None:
+        """Writes the settings as JSON."""
+        path.write_text(json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, path: Path) -> "DeviceSettings":
+        """Reads settings written by save()."""
+        return cls(**json.loads(path.read_text()))

@@ -1,0 +1,102 @@
+"""Users of the reference device in SQLite, with argon2id password hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# OWASP Password Storage minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+
+
+@dataclass(frozen=True)
+class User:
+    """A registered user."""
+
+    id: int
+    email: str
+    role: str
+    password_hash: str
+
+
+class PasswordScheme:
+    """Hashes and verifies passwords; faults change how."""
+
+    def __init__(self, faults: list[str]):
+        self.faults = set(faults)
+
+    def hash(self, password: str) -> str:
+        """Returns what the device stores for a password."""
+        if "plaintext-passwords" in self.faults:
+            return password
+        if "unsalted-fast-hash" in self.faults:
+            return hashlib.sha256(password.encode()).hexdigest()
+        return _HASHER.hash(password)
+
+    def verify(self, stored: str, password: str) -> bool:
+        """Tells whether a password matches what is stored."""
+        if "pass-the-hash" in self.faults and hmac.compare_digest(stored, password):
+            return True
+        if "truncated-compare" in self.faults:
+            password = password[:8]
+        if "plaintext-passwords" in self.faults:
+            return hmac.compare_digest(stored, password)
+        if "unsalted-fast-hash" in self.faults:
+            return hmac.compare_digest(stored, hashlib.sha256(password.encode()).hexdigest())
+        try:
+            return _HASHER.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+class UserStore:
+    """Reads and writes users in one SQLite file (WAL)."""
+
+    def __init__(self, path: Path, scheme: PasswordScheme):
+        self.path, self.scheme = path, scheme
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT UNIQUE NOT NULL, "
+            "password_hash TEXT NOT NULL, role TEXT NOT NULL DEFAULT 'user', "
+            "created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))")
+
+    def add(self, email: str, password: str, role: str = "user") -> User:
+        """Registers a user; raises KeyError if the e-mail is taken."""
+        # The truncated-compare defect keeps only the first 8 characters of the password.
+        stored = self.scheme.hash(password[:8] if "truncated-compare" in self.scheme.faults else password)
+        with self._lock:
+            try:
+                cursor = self._db.execute("INSERT INTO users (email, password_hash, role) VALUES (?, ?, ?)",
+                                          (email, stored, role))
+            except sqlite3.IntegrityError:
+                raise KeyError(email) from None
+        return User(cursor.lastrowid, email, role, stored)
+
+    def find(self, email: str) -> User | None:
+        """Returns the user with this e-mail, if any."""
+        with self._lock:
+            row = self._db.execute("SELECT id, email, role, password_hash FROM users WHERE email = ?",
+                                   (email,)).fetchone()
+        return User(row[0], row[1], row[2], row[3]) if row else None
+
+    def delete(self, email: str) -> bool:
+        """Removes a user; tells whether one was removed."""
+        with self._lock:
+            return self._db.execute("DELETE FROM users WHERE email = ?", (email,)).rowcount > 0
+
+    def authenticate(self, email: str, password: str) -> User | None:
+        """Returns the user if the password matches."""
+        user = self.find(email)
+        if user is None:
+            _HASHER.hash(password)  # equal work for unknown users: no timing enumeration
+            return None
+        return user if self.scheme.verify(user.password_hash, password) else None

@@ -1,0 +1,16 @@
+"""API dialects: how a plan's intent becomes a request, and a response becomes what plans check."""
+
+from __future__ import annotations
+
+from lhv.dialects.base import Dialect, DeviceInfo, TokenGrant
+from lhv.dialects.plan import PlanDialect
+
+DIALECTS: dict[str, type[Dialect]] = {"plan": PlanDialect}
+
+
+def dialect_named(name: str) -> Dialect:
+    """Returns the dialect a profile names."""
+    return DIALECTS[name]()
+
+
+__all__ = ["DIALECTS", "Dialect", "DeviceInfo", "TokenGrant", "dialect_named"]

@@ -1,0 +1,1 @@
+"""The pytest side of the harness: options, fixtures, evidence capture and the record."""

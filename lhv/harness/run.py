@@ -1,0 +1,58 @@
+"""The state of one verification run: its id, options, target and collected results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lhv.dialects import DeviceInfo
+from lhv.evidence import CaseEvidence
+from lhv.profile import Profile
+
+
+def new_run_id() -> str:
+    """Returns a sortable, unique run id such as 20261122T035500Z-3f9a."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+
+
+@dataclass
+class CaseResult:
+    """One test case's outcome and evidence."""
+
+    nodeid: str
+    plan_id: str
+    name: str
+    doc: str
+    verdict: str
+    reason: str
+    duration_s: float
+    evidence: CaseEvidence
+
+
+@dataclass
+class RunState:
+    """Everything the record needs about the run."""
+
+    run_id: str
+    profile: Profile
+    reports_dir: Path
+    tester: str
+    faults: tuple[str, ...]
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    finished: dt.datetime | None = None
+    command: str = field(default_factory=lambda: " ".join(sys.argv))
+    target_url: str = ""
+    device: DeviceInfo | None = None
+    aborted: str | None = None
+    cases: list[CaseResult] = field(default_factory=list)
+    selected_plans: list[str] = field(default_factory=list)
+    deselected: dict[str, str] = field(default_factory=dict)
+    accounts_left: list[str] = field(default_factory=list)
+
+    @property
+    def record_dir(self) -> Path:
+        """Returns reports/<run-id>/."""
+        return self.reports_dir / self.run_id

@@ -1,0 +1,146 @@
+"""The target under verification: how to reach it, and who to log in as."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import ssl
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lhv.device.faults import fault_named
+from lhv.device.launcher import RunningDevice, start_device
+from lhv.device.settings import DeviceSettings
+from lhv.dialects import DeviceInfo, Dialect, TokenGrant, dialect_named
+from lhv.errors import ConfigError, TargetError
+from lhv.http import RecordingClient, Reply
+from lhv.profile import Account, Profile
+from lhv.secrets import SECRETS
+
+EMBEDDED_ENV = {"user": ("LHV_EMBEDDED_USER", "LHV_EMBEDDED_PASSWORD"),
+                "second_user": ("LHV_EMBEDDED_USER2", "LHV_EMBEDDED_PASSWORD2"),
+                "admin": ("LHV_EMBEDDED_ADMIN", "LHV_EMBEDDED_ADMIN_PASSWORD")}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A username and password; the password never shows in repr."""
+
+    label: str
+    username: str
+    password: str = field(repr=False)
+
+
+@dataclass
+class Target:
+    """A reachable target: profile, dialect, URLs, trust and (when embedded) the device process."""
+
+    profile: Profile
+    dialect: Dialect
+    base_url: str
+    http_url: str
+    verify: ssl.SSLContext
+    ca_file: str | None
+    device: RunningDevice | None = None
+    faults: tuple[str, ...] = ()
+
+    def client(self, *, follow_redirects: bool = False) -> RecordingClient:
+        """Returns a recording client for this target."""
+        return RecordingClient(self.base_url, verify=self.verify, timeout_s=self.profile.target.timeout_seconds,
+                               follow_redirects=follow_redirects)
+
+    def credentials(self, label: str) -> Credentials:
+        """Returns the credentials of a profile account ('user', 'second_user', 'admin')."""
+        account: Account | None = getattr(self.profile.credentials, label)
+        if account is None:
+            raise ConfigError(self.profile.source, f"credentials.{label}", "not set, and this plan needs it")
+        username, password = account.resolve(f"{self.profile.source} [credentials.{label}]")
+        SECRETS.add(password, "password")
+        return Credentials(label, username, password)
+
+    def stop(self) -> None:
+        """Stops the embedded device, if this target started one."""
+        if self.device is not None:
+            self.device.stop()
+            shutil.rmtree(self.device.state_dir, ignore_errors=True)  # it holds the run's passwords
+
+
+class Api:
+    """The device's API in the words of the plans: log in, call an intent."""
+
+    def __init__(self, target: Target, client: RecordingClient):
+        self.target, self.client, self.dialect = target, client, target.dialect
+        self._tokens: dict[str, TokenGrant] = {}
+
+    def login(self, credentials: Credentials, *, password: str | None = None) -> Reply:
+        """Sends a login form for these credentials (optionally with another password)."""
+        route = self.dialect.route("login")
+        form = self.dialect.login_form(credentials.username, credentials.password if password is None else password)
+        return self.client.request(route.method, route.path, form=form)
+
+    def login_raw(self, form: dict[str, str]) -> Reply:
+        """Sends an arbitrary login form (for malformed-request steps)."""
+        route = self.dialect.route("login")
+        return self.client.request(route.method, route.path, form=form)
+
+    def token(self, credentials: Credentials) -> str:
+        """Returns a fresh token for these credentials, logging in once per account."""
+        if credentials.label not in self._tokens:
+            reply = self.login(credentials)
+            if reply.status != 200:
+                raise TargetError(f"login as the profile's '{credentials.label}' account failed with {reply.status}; "
+                                  "check the profile's credentials")
+            self._tokens[credentials.label] = self.dialect.read_token(reply)
+        return self._tokens[credentials.label].access_token
+
+    def call(self, intent: str, *, token: str | None = None, json_body=None, headers=None) -> Reply:
+        """Sends the request that serves an intent."""
+        route = self.dialect.route(intent)
+        return self.client.request(route.method, route.path, token=token, json_body=json_body, headers=headers)
+
+    def device_info(self, credentials: Credentials) -> DeviceInfo:
+        """Returns what the device says about itself."""
+        reply = self.call("device_information", token=self.token(credentials))
+        if reply.status != 200:
+            raise TargetError(f"/device-information answered {reply.status}")
+        return self.dialect.read_device_info(reply)
+
+
+def _ssl_context(trust_store: str, profile_source: str) -> ssl.SSLContext:
+    if trust_store == "system":
+        return ssl.create_default_context()
+    path = Path(trust_store).expanduser()
+    if not path.is_file():
+        raise ConfigError(profile_source, "target.trust_store", f"no such file: {path}")
+    return ssl.create_default_context(cafile=str(path))
+
+
+def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path | None = None,
+                target_url: str | None = None) -> Target:
+    """Connects to the profile's target, starting the embedded device when the profile says so."""
+    dialect = dialect_named(profile.target.dialect)
+    if not profile.target.embedded:
+        if faults:
+            raise ConfigError("--fault", None, "faults exist only on the embedded reference device")
+        base = (target_url or profile.target.base_url).rstrip("/") + profile.target.version_prefix
+        ctx = _ssl_context(profile.target.trust_store, profile.source)
+        ca = None if profile.target.trust_store == "system" else profile.target.trust_store
+        return Target(profile, dialect, base, profile.target.http_url, ctx, ca)
+    for fault in faults:
+        try:
+            fault_named(fault)
+        except KeyError as exc:
+            raise ConfigError("--fault", fault, exc.args[0]) from None
+    state = Path(tempfile.mkdtemp(prefix="lhv-device-", dir=workdir))
+    settings = DeviceSettings(state_dir=str(state), token_lifetime_seconds=profile.auth.token_lifetime_seconds,
+                              lockout_threshold=profile.auth.lockout_threshold,
+                              lockout_seconds=profile.auth.lockout_seconds, dialect=profile.target.dialect,
+                              faults=list(faults))
+    device = start_device(settings)
+    for label, (user_env, password_env) in EMBEDDED_ENV.items():
+        os.environ[user_env] = device.credentials[label]["username"]
+        os.environ[password_env] = device.credentials[label]["password"]
+        SECRETS.add(device.credentials[label]["password"], "password")
+    ctx = ssl.create_default_context(cafile=str(device.ca_cert))
+    return Target(profile, dialect, device.https_url, device.http_url, ctx, str(device.ca_cert), device, faults)

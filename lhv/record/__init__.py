@@ -1,0 +1,1 @@
+"""The test-run record: results.json, record.html and junit.xml in reports/<run-id>/."""

@@ -1,0 +1,147 @@
+"""Writes a run's record from its state."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+import subprocess
+import sys
+from collections import defaultdict
+from importlib import resources
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from jinja2 import Environment, select_autoescape
+
+from lhv import __version__, catalog
+from lhv.harness import verdicts
+from lhv.harness.run import RunState
+from lhv.secrets import SECRETS
+
+RESULTS_SCHEMA_VERSION = "1.0"
+
+
+def _git_commit() -> str:
+    root = Path(__file__).resolve().parents[2]
+    try:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                              text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return done.stdout.strip() if done.returncode == 0 else "not a git checkout"
+
+
+def plan_verdicts(state: RunState) -> dict[str, str]:
+    """Returns each selected plan's verdict."""
+    by_plan: dict[str, list[str]] = defaultdict(list)
+    for case in state.cases:
+        by_plan[case.plan_id].append(case.verdict)
+    result = {}
+    for plan in state.selected_plans:
+        result[plan] = verdicts.ERROR if state.aborted and plan not in by_plan else verdicts.plan_verdict(by_plan[plan])
+    return result
+
+
+def results(state: RunState) -> dict:
+    """Returns the run as the data behind every format of the record."""
+    verdict_by_plan = plan_verdicts(state)
+    plans = []
+    for plan_id in state.selected_plans:
+        entry = catalog.plan(plan_id)
+        cases = [c for c in state.cases if c.plan_id == plan_id]
+        plans.append({
+            "id": plan_id, "title": entry.title, "version": entry.version,
+            "requirements": list(entry.requirements), "risk_controls": list(entry.risk_controls),
+            "objective": entry.objective, "verdict": verdict_by_plan[plan_id],
+            "duration_s": round(sum(c.duration_s for c in cases), 3),
+            "cases": [{"name": c.name, "description": c.doc, "verdict": c.verdict, "reason": SECRETS.redact(c.reason),
+                       "duration_s": c.duration_s, "notes": c.evidence.notes,
+                       "steps": [dataclasses.asdict(s) for s in c.evidence.steps],
+                       "exchanges_outside_steps": [dataclasses.asdict(e) for e in c.evidence.loose_exchanges]}
+                      for c in cases],
+        })
+    device = dataclasses.asdict(state.device) if state.device else None
+    return {
+        "schema_version": RESULTS_SCHEMA_VERSION,
+        "run_id": state.run_id,
+        "started_utc": state.started.isoformat(timespec="seconds"),
+        "finished_utc": state.finished.isoformat(timespec="seconds") if state.finished else None,
+        "tester": state.tester,
+        "command": SECRETS.redact(state.command),
+        "target": {"name": state.profile.target.name, "environment": state.profile.target.environment,
+                   "url": state.target_url, "dialect": state.profile.target.dialect,
+                   "embedded": state.profile.target.embedded, "faults": list(state.faults)},
+        "device": device,
+        "harness": {"version": __version__, "commit": _git_commit(), "python": sys.version.split()[0],
+                    "platform": platform.platform()},
+        "profile": {"source": state.profile.source, "sha256": state.profile.sha256,
+                    "content": state.profile.redacted()},
+        "aborted": state.aborted,
+        "verdict": _overall(verdict_by_plan, state),
+        "exit_code": verdicts.exit_code(verdict_by_plan.values(), aborted=bool(state.aborted)),
+        "accounts_left_behind": state.accounts_left,
+        "plans": plans,
+    }
+
+
+def _overall(verdict_by_plan: dict[str, str], state: RunState) -> str:
+    if state.aborted:
+        return verdicts.ERROR
+    return verdicts.plan_verdict(verdict_by_plan.values()) if verdict_by_plan else verdicts.NOT_RUN
+
+
+def write_record(state: RunState) -> Path:
+    """Writes results.json, record.html and junit.xml; returns the record folder."""
+    folder = state.record_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    data = SECRETS.redact_json(results(state))
+    (folder / "results.json").write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    (folder / "record.html").write_text(_render_html(data), encoding="utf-8")
+    _write_junit(data, folder / "junit.xml")
+    return folder
+
+
+def _render_html(data: dict) -> str:
+    env = Environment(autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+    env.filters["pretty"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False) \
+        if not isinstance(value, str) else value
+    template = resources.files("lhv.record").joinpath("templates/record.html.j2").read_text(encoding="utf-8")
+    return env.from_string(template).render(run=data)
+
+
+def _write_junit(data: dict, path: Path) -> None:
+    suites = ET.Element("testsuites", name=f"lhv run {data['run_id']}")
+    for plan in data["plans"]:
+        cases = plan["cases"]
+        suite = ET.SubElement(suites, "testsuite", name=f"{plan['id']} {plan['title']}", tests=str(len(cases)),
+                              failures=str(sum(c["verdict"] == "failed" for c in cases)),
+                              errors=str(sum(c["verdict"] in ("error", "inconclusive") for c in cases)),
+                              skipped=str(sum(c["verdict"] == "not run" for c in cases)),
+                              time=str(plan["duration_s"]))
+        props = ET.SubElement(suite, "properties")
+        ET.SubElement(props, "property", name="plan_id", value=plan["id"])
+        for req in plan["requirements"] or ["not traced"]:
+            ET.SubElement(props, "property", name="requirement", value=req)
+        ET.SubElement(props, "property", name="verdict", value=plan["verdict"])
+        for case in cases:
+            element = ET.SubElement(suite, "testcase", classname=plan["id"], name=case["name"],
+                                    time=str(case["duration_s"]))
+            tag = {"failed": "failure", "error": "error", "inconclusive": "error", "not run": "skipped"}.get(
+                case["verdict"])
+            if tag:
+                ET.SubElement(element, tag, message=f"{case['verdict']}: {case['reason']}"[:2000])
+    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def summary_lines(state: RunState) -> list[str]:
+    """Returns the one-screen summary: plan, title, verdict, duration, and where the record is."""
+    data = results(state)
+    lines = []
+    if state.aborted:
+        lines.append(f"ABORTED: {SECRETS.redact(state.aborted)}")
+    for plan in data["plans"]:
+        lines.append(f"{plan['id']}  {plan['verdict'].upper():<12} {plan['duration_s']:>7.1f}s  {plan['title'][:70]}")
+    lines.append(f"overall: {data['verdict']} (exit {data['exit_code']})")
+    lines.append(f"record: {state.record_dir / 'record.html'}")
+    return lines

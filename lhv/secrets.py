@@ -1,0 +1,68 @@
+"""Keeps the run's secrets and removes them, and image data, from anything written."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from typing import Any
+
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+_LONG_BASE64 = re.compile(r"(?:data:[\w/+.-]+;base64,)?[A-Za-z0-9+/_-]{200,}={0,2}")
+_BEARER = re.compile(r"(?i)(bearer\s+)\S+")
+
+
+def image_digest(data: str | bytes) -> str:
+    """Returns the stand-in for image data: its size and SHA-256 prefix."""
+    raw = data.encode() if isinstance(data, str) else data
+    return f"[image data: {len(raw)} chars, sha256 {hashlib.sha256(raw).hexdigest()[:16]}]"
+
+
+class SecretBook:
+    """Holds every secret the run has seen; redacts them from text and JSON."""
+
+    def __init__(self) -> None:
+        self._secrets: dict[str, str] = {}
+
+    def add(self, value: str | None, kind: str) -> None:
+        """Registers a secret (and its common encodings) under a label."""
+        if not value or len(value) < 4:
+            return
+        self._secrets[value] = kind
+        for encoded in (base64.b64encode(value.encode()).decode(),
+                        value.replace("@", "%40"),
+                        _form_encode(value)):
+            if encoded != value:
+                self._secrets[encoded] = kind
+
+    def values(self) -> list[str]:
+        """Returns the raw secrets, for scans that prove none leaked."""
+        return list(self._secrets)
+
+    def redact(self, text: str) -> str:
+        """Returns text with secrets, bearer tokens, JWTs and image data replaced."""
+        for value in sorted(self._secrets, key=len, reverse=True):
+            if value in text:
+                text = text.replace(value, f"[REDACTED {self._secrets[value]}]")
+        text = _BEARER.sub(r"\1[REDACTED token]", text)
+        text = _JWT.sub("[REDACTED token]", text)
+        return _LONG_BASE64.sub(lambda m: image_digest(m.group(0)), text)
+
+    def redact_json(self, value: Any) -> Any:
+        """Returns a copy of a JSON value with every string redacted."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, list):
+            return [self.redact_json(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.redact_json(v) for k, v in value.items()}
+        return value
+
+
+def _form_encode(value: str) -> str:
+    from urllib.parse import quote_plus
+
+    return quote_plus(value)
+
+
+SECRETS = SecretBook()

@@ -1,0 +1,60 @@
+"""PLAN_001 Users submit their credentials to receive an access token.
+
+Purpose: a user who sends valid credentials to /login gets a JWT that the protected routes
+accept; a wrong password or an unknown user gets 401 with the same body (no enumeration);
+a malformed login gets 422.
+"""
+
+import time
+
+from lhv.checks import detail_list, jwt_claims, no_token_in, require, same_body, status_is
+
+PLAN_ID = "PLAN_001"
+
+
+def test_valid_credentials_give_a_usable_token(api, accounts, step):
+    """Valid credentials give a three-part JWT for the user, accepted on a protected route."""
+    user = accounts.user
+    with step("Send the test user's e-mail and password as a form to /login", expect="200 with an access token"):
+        reply = api.login(user)
+        status_is(reply, 200)
+        grant = api.dialect.read_token(reply)
+    with step("Decode the token's claims", expect="three parts; sub is the user; exp lies in the future"):
+        claims = jwt_claims(grant.access_token)
+        require("sub-is-user", str(claims.get("sub", "")).lower() == user.username.lower(),
+                f"sub is {claims.get('sub')!r}, not the user who logged in", "sub is the user who logged in")
+        exp = claims.get("exp")
+        ahead = exp - time.time() if isinstance(exp, (int, float)) else None
+        require("exp-in-future", ahead is not None and ahead > 0,
+                f"exp {exp!r} is not a time in the future", f"exp is {ahead or 0:.0f} s ahead")
+    with step("Call a protected route (device information) with the token", expect="200"):
+        status_is(api.call("device_information", token=grant.access_token), 200)
+
+
+def test_wrong_password_and_unknown_user_are_refused_alike(api, accounts, step, target):
+    """A wrong password and an unknown user both get the contract's failure status with identical bodies."""
+    failure = target.profile.auth.login_failure_status
+    user, stranger = accounts.user, accounts.new_identity("unknown-user")
+    with step("Send the test user's e-mail with a wrong password", expect=f"{failure}, no token"):
+        wrong_password = api.login(user, password=user.password + "-wrong")
+        status_is(wrong_password, failure)
+        no_token_in(wrong_password)
+    with step("Send an e-mail that belongs to no user", expect=f"{failure}, no token"):
+        unknown = api.login(stranger)
+        status_is(unknown, failure)
+        no_token_in(unknown)
+    with step("Compare the two refusals", expect="identical status and body: nothing tells whether the user exists"):
+        same_body(wrong_password, unknown, "wrong password vs unknown user")
+
+
+def test_malformed_login_gets_422(api, accounts, step):
+    """A login form missing a field gets 422 with a detail list, and no token."""
+    with step("Send a login form without the password field", expect="422 with a detail list"):
+        reply = api.login_raw({"username": accounts.user.username})
+        status_is(reply, 422)
+        detail_list(reply)
+        no_token_in(reply)
+    with step("Send a login form without the username field", expect="422 with a detail list"):
+        reply = api.login_raw({"password": "irrelevant-password"})
+        status_is(reply, 422)
+        detail_list(reply)
