@@ -1,0 +1,64 @@
+"""The command line: exit codes, one-line reasons, and plain pytest behaving like lhv verify."""
+
+import json
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from lhv.cli import main
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _profile(tmp_path, base_url: str):
+    path = tmp_path / "down.toml"
+    path.write_text(f'[target]\nname = "down"\nbase_url = "{base_url}"\n'
+                    '[credentials]\nuser = { username_env = "LHV_T_USER", password_env = "LHV_T_PASS" }\n')
+    return path
+
+
+def test_unreachable_target_exits_2_with_a_reason(lhv, tmp_path):
+    run = lhv("--profile", str(_profile(tmp_path, f"https://127.0.0.1:{_closed_port()}")), "--plan", "PLAN_001")
+    assert run.code == 2, run.output
+    assert "unreachable" in run.output and "Traceback" not in run.output
+    assert run.results["verdict"] == "error" and "unreachable" in run.results["aborted"]
+
+
+def test_broken_profile_exits_2_naming_file_and_key(tmp_path, capsys):
+    path = tmp_path / "broken.toml"
+    path.write_text('[target]\nname = "x"\nbase_url = "https://x"\ntimeout_seconds = -1\n'
+                    '[credentials]\nuser = { username_env = "A", password_env = "B" }\n')
+    assert main(["verify", "--profile", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(path) in err and "target.timeout_seconds" in err
+
+
+@pytest.mark.parametrize("args", [["--fault", "no-such-fault"], ["--plan", "PLAN_999"]])
+def test_unknown_fault_or_plan_exits_2(lhv, args):
+    run = lhv(*args)
+    assert run.code == 2, run.output
+    assert args[1] in run.output
+
+
+def test_device_faults_lists_each_fault_with_its_plans(capsys):
+    assert main(["device", "faults", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert all(entry["caught_by"] for entry in listed)
+    assert {"no-lockout", "user-enumeration"} <= {entry["name"] for entry in listed}
+
+
+def test_plain_pytest_runs_the_same_plans_and_writes_a_record(tmp_path):
+    reports = tmp_path / "reports"
+    done = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "verification", "-p", "no:cacheprovider",
+                           "--plan", "PLAN_001", "--reports-dir", str(reports), "--fault", "user-enumeration"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    (record,) = reports.iterdir()
+    results = json.loads((record / "results.json").read_text())
+    assert [(p["id"], p["verdict"]) for p in results["plans"]] == [("PLAN_001", "failed")]

@@ -1,0 +1,32 @@
+"""The plan catalog and the plan modules agree."""
+
+import importlib
+import pkgutil
+
+import verification
+from lhv.catalog import catalog
+
+
+def _plan_modules():
+    for info in pkgutil.iter_modules(verification.__path__):
+        if info.name.startswith("plan_"):
+            yield importlib.import_module(f"verification.{info.name}")
+
+
+def test_catalog_has_nineteen_plans_and_plan_017_is_traced():
+    plans = catalog()
+    assert sorted(plans) == [f"PLAN_{n:03d}" for n in range(1, 20)]
+    assert plans["PLAN_017"].requirements == ("REQ_011",) and len(plans["PLAN_017"].risk_controls) == 4
+
+
+def test_every_plan_module_matches_its_catalog_entry():
+    modules = list(_plan_modules())
+    assert modules
+    for module in modules:
+        entry = catalog()[module.PLAN_ID]
+        number = module.PLAN_ID.split("_")[1]
+        assert module.__name__.split(".")[-1].startswith(f"plan_{number}_")
+        first_line = module.__doc__.strip().splitlines()[0].rstrip(".")
+        assert first_line == f"{entry.id} {entry.title}", f"{module.__name__}: docstring title differs from catalog"
+        tests = [name for name in dir(module) if name.startswith("test_")]
+        assert tests and all(getattr(module, t).__doc__ for t in tests), f"{module.__name__}: undocumented case"

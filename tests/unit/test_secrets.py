@@ -1,0 +1,35 @@
+"""Redaction removes passwords, tokens and image data from anything the harness writes."""
+
+import base64
+
+from lhv.secrets import SecretBook
+
+
+def test_registered_secret_and_its_encodings_are_redacted():
+    book = SecretBook()
+    book.add("s3cret+pass@word", "password")
+    text = "a=s3cret+pass@word b=s3cret%2Bpass%40word c=" + base64.b64encode(b"s3cret+pass@word").decode()
+    redacted = book.redact(text)
+    assert "s3cret" not in redacted
+    assert redacted.count("[REDACTED password]") == 3
+
+
+def test_jwt_and_bearer_values_are_redacted_without_registration():
+    book = SecretBook()
+    jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4QHkueiJ9.c2lnbmF0dXJlLXZhbHVl"
+    assert "eyJ" not in book.redact(f"token {jwt}")
+    assert book.redact("Authorization: Bearer abc.def") == "Authorization: Bearer [REDACTED token]"
+
+
+def test_image_data_becomes_size_and_digest():
+    book = SecretBook()
+    data = base64.b64encode(bytes(range(256)) * 4).decode()
+    out = book.redact_json({"media": [{"contentType": "image/png", "data": data}]})
+    replaced = out["media"][0]["data"]
+    assert data[:40] not in replaced and replaced.startswith("[image data:") and "sha256" in replaced
+
+
+def test_short_values_are_not_registered():
+    book = SecretBook()
+    book.add("abc", "password")
+    assert book.redact("abc") == "abc"
