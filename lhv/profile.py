@@ -82,6 +82,33 @@ class AccountsSection(_Section):
     email_domain: str = "example.org"
 
 
+class LimitsSection(_Section):
+    """Rate limits of the target (CONTRACT.md §4)."""
+
+    anonymous_requests: int = Field(100, gt=0)
+    authenticated_requests: int = Field(1000, gt=0)
+    window_seconds: float = Field(60, gt=0)
+    tolerance: int = Field(0, ge=0)
+
+
+class LogsSection(_Section):
+    """Where the target's rate-limit violation log can be read (PLAN_008)."""
+
+    kind: Literal["file", "command", "http", "none"] = "none"
+    path: str = ""
+    command: str = ""
+    url: str = ""
+
+
+class InspectionSection(_Section):
+    """How stored credentials can be inspected (PLAN_014, PLAN_015)."""
+
+    kind: Literal["sql", "command", "none"] = "none"
+    database_url: str = ""
+    query: str = ""
+    command: str = ""
+
+
 class PlansSection(_Section):
     """Which plans the target allows."""
 
@@ -96,6 +123,9 @@ class Profile(_Section):
     credentials: CredentialsSection
     auth: AuthSection = AuthSection()
     accounts: AccountsSection = AccountsSection()
+    limits: LimitsSection = LimitsSection()
+    logs: LogsSection = LogsSection()
+    inspection: InspectionSection = InspectionSection()
     plans: PlansSection = PlansSection()
     source: str = Field("", exclude=True)
     sha256: str = Field("", exclude=True)

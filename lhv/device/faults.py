@@ -14,16 +14,13 @@ class Fault:
     caught_by: tuple[str, ...]  # plan ids that must fail when this fault is on
 
 
-FAULTS: tuple[Fault, ...] = (
-    Fault("token-for-wrong-password", "login returns a token for an existing user whatever the password",
-          ("PLAN_001",)),
-    Fault("user-enumeration", "an unknown user gets a different 401 body than a wrong password", ("PLAN_001",)),
-    Fault("token-never-expires", "tokens are issued with an exp ten years ahead", ("PLAN_002",)),
-    Fault("exp-not-enforced", "the device accepts tokens after their exp", ("PLAN_002",)),
-    Fault("no-lockout", "failed logins never lock the account", ("PLAN_003",)),
-    Fault("lock-never-lifted", "a locked account stays locked after the lock period", ("PLAN_003",)),
-    Fault("lockout-per-ip", "the lock is kept per client IP instead of per account", ("PLAN_003",)),
-)
+def _all_faults() -> tuple[Fault, ...]:
+    from lhv.device.fault_areas import accounts, auth, availability, clinical, security, transport
+
+    return tuple(f for area in (auth, transport, clinical, accounts, availability, security) for f in area.FAULTS)
+
+
+FAULTS: tuple[Fault, ...] = _all_faults()
 
 
 def fault_named(name: str) -> Fault:

@@ -17,7 +17,7 @@ class DeviceSettings:
     lockout_seconds: int = 900
     anonymous_limit: int = 100
     authenticated_limit: int = 1000
-    rate_window_seconds: int = 60
+    rate_window_seconds: float = 60
     max_body_bytes: int = 20 * 1024 * 1024
     dialect: str = "plan"
     faults: list[str] = field(default_factory=list)

@@ -59,6 +59,12 @@ class Target:
         SECRETS.add(password, "password")
         return Credentials(label, username, password)
 
+    def expand(self, text: str) -> str:
+        """Fills the profile placeholders {device_state} and {ca_file} of the embedded device."""
+        if self.device is not None:
+            text = text.replace("{device_state}", str(self.device.state_dir))
+        return text.replace("{ca_file}", self.ca_file or "")
+
     def stop(self) -> None:
         """Stops the embedded device, if this target started one."""
         if self.device is not None:
@@ -136,7 +142,9 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path
     settings = DeviceSettings(state_dir=str(state), token_lifetime_seconds=profile.auth.token_lifetime_seconds,
                               lockout_threshold=profile.auth.lockout_threshold,
                               lockout_seconds=profile.auth.lockout_seconds, dialect=profile.target.dialect,
-                              faults=list(faults))
+                              anonymous_limit=profile.limits.anonymous_requests,
+                              authenticated_limit=profile.limits.authenticated_requests,
+                              rate_window_seconds=profile.limits.window_seconds, faults=list(faults))
     device = start_device(settings)
     for label, (user_env, password_env) in EMBEDDED_ENV.items():
         os.environ[user_env] = device.credentials[label]["username"]

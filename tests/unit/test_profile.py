@@ -54,3 +54,10 @@ def test_unset_credential_variable_is_named(monkeypatch):
     monkeypatch.setenv("U", "someone@example.org")
     with pytest.raises(ConfigError, match="environment variable P is not set"):
         profile.credentials.user.resolve("pre.toml [credentials.user]")
+
+
+def test_shipped_example_profile_is_valid():
+    from pathlib import Path
+
+    profile = load_profile(Path(__file__).resolve().parents[2] / "profiles" / "example-preproduction.toml")
+    assert not profile.target.embedded and profile.credentials.admin is not None

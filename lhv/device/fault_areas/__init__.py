@@ -1,0 +1,1 @@
+"""Faults by area of the contract; each module exports FAULTS."""

@@ -1,0 +1,5 @@
+"""Faults of password storage and user registration."""
+
+from lhv.device.faults import Fault
+
+FAULTS: tuple[Fault, ...] = ()

@@ -1,0 +1,5 @@
+"""Faults of uptime."""
+
+from lhv.device.faults import Fault
+
+FAULTS: tuple[Fault, ...] = ()

@@ -1,0 +1,5 @@
+"""Faults of the security pass: tokens, errors, headers, injection."""
+
+from lhv.device.faults import Fault
+
+FAULTS: tuple[Fault, ...] = ()

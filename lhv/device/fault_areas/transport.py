@@ -1,0 +1,5 @@
+"""Faults of HTTPS, certificates, rate limits and their logging."""
+
+from lhv.device.faults import Fault
+
+FAULTS: tuple[Fault, ...] = ()
