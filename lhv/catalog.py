@@ -10,6 +10,11 @@ from importlib import resources
 from lhv.errors import ConfigError
 
 _SOURCE = "verification/catalog.toml"
+COMMON_PRECONDITIONS = (
+    "The entire system (reverse proxy, REST API and upstream services) is deployed, operational and reachable "
+    "at the profile's base URL.",
+    "The profile's accounts exist and their credentials are set in the environment variables the profile names.",
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class PlanEntry:
     objective: str
     testers: tuple[str, ...]
     approver: str
+    preconditions: tuple[str, ...] = ()
 
 
 @cache
@@ -40,7 +46,8 @@ def catalog() -> dict[str, PlanEntry]:
             plans[plan_id] = PlanEntry(
                 id=plan_id, title=entry["title"], version=entry["version"],
                 requirements=tuple(entry["requirements"]), risk_controls=tuple(entry["risk_controls"]),
-                objective=entry["objective"], testers=tuple(entry["testers"]), approver=entry["approver"])
+                objective=entry["objective"], testers=tuple(entry["testers"]), approver=entry["approver"],
+                preconditions=tuple(entry.get("preconditions", COMMON_PRECONDITIONS)))
         except KeyError as exc:
             raise ConfigError(_SOURCE, f"{plan_id}.{exc.args[0]}", "missing") from None
     return plans

@@ -76,6 +76,42 @@ def _device_faults(args: argparse.Namespace) -> int:
     return 0
 
 
+def _record_folder(path: str) -> Path:
+    folder = Path(path)
+    if not (folder / "results.json").is_file():
+        raise ConfigError(str(folder), None, "not a record folder (no results.json)")
+    return folder
+
+
+def _record(args: argparse.Namespace) -> int:
+    from lhv.record import diff, integrity
+
+    try:
+        if args.record_command == "diff":
+            for line in diff.diff(_record_folder(args.before), _record_folder(args.after)):
+                print(line)
+            return 0
+        folder = _record_folder(args.folder)
+    except ConfigError as exc:
+        print(f"lhv: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.record_command == "sign":
+        try:
+            entry = integrity.sign(folder, name=args.signer, role=args.role, meaning=args.meaning)
+        except ValueError as exc:
+            print(f"lhv: {folder}: {exc}", file=sys.stderr)
+            return 1
+        print(f"signed {folder} as {entry['name']} ({entry['role']}), {entry['meaning']}, {entry['signed_utc']}")
+        return 0
+    result = integrity.verify(folder)
+    for problem in result.problems:
+        print(f"TAMPERED {problem}")
+    for signature in result.signatures:
+        print(f"signature: {signature['name']} ({signature['role']}) {signature['meaning']} {signature['signed_utc']}")
+    print(f"{folder}: {'intact' if result.ok else 'does not verify'}")
+    return 0 if result.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Returns the argument parser of the lhv command."""
     parser = argparse.ArgumentParser(prog="lhv", description="Verification harness for the Legit.Health Plus API")
@@ -106,6 +142,21 @@ def build_parser() -> argparse.ArgumentParser:
     faults = device.add_parser("faults", help="list the faults and the plans that must catch them")
     faults.add_argument("--json", action="store_true")
     faults.set_defaults(handler=lambda args, extra: _device_faults(args))
+
+    record = commands.add_parser("record", help="check, sign and compare test-run records").add_subparsers(
+        dest="record_command", required=True)
+    check = record.add_parser("verify", help="check every file and signature against the manifest")
+    check.add_argument("folder")
+    signing = record.add_parser("sign", help="append a signature over the record's manifest")
+    signing.add_argument("folder")
+    signing.add_argument("--as", dest="signer", required=True, help="printed name of the signer")
+    signing.add_argument("--role", required=True, help="role id, e.g. JD-005")
+    signing.add_argument("--meaning", required=True, choices=["authored", "reviewed", "approved"])
+    compare = record.add_parser("diff", help="what changed between two runs")
+    compare.add_argument("before")
+    compare.add_argument("after")
+    for sub in (check, signing, compare):
+        sub.set_defaults(handler=lambda args, extra: _record(args))
     return parser
 
 

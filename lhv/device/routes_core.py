@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from lhv import __version__
 from lhv.device.context import DeviceContext
 from lhv.device.users import User
 
@@ -26,7 +25,6 @@ def core_router(ctx: DeviceContext) -> APIRouter:
         return {"name": "Legit.Health Plus (reference device)",
                 "manufacturer": "lhv verification harness (stand-in for AI LABS GROUP S.L.)",
                 "version": ctx.settings.device_version,
-                "udi": f"(01)00000000000000(10){ctx.settings.device_version}",
-                "harness_version": __version__}
+                "udi": f"(01)00000000000000(10){ctx.settings.device_version}"}
 
     return router

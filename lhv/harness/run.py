@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 import sys
 from dataclasses import dataclass, field
@@ -51,6 +52,15 @@ class RunState:
     selected_plans: list[str] = field(default_factory=list)
     deselected: dict[str, str] = field(default_factory=dict)
     accounts_left: list[str] = field(default_factory=list)
+    seeds: dict[str, str] = field(default_factory=dict)
+    test_data: dict[str, list[dict]] = field(default_factory=dict)
+
+    def add_test_data(self, plan_id: str, path: Path, description: str) -> None:
+        """Lists a data file a plan used, with its SHA-256, in the plan's test data."""
+        entry = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                 "description": description}
+        if entry not in self.test_data.setdefault(plan_id, []):
+            self.test_data[plan_id].append(entry)
 
     @property
     def record_dir(self) -> Path:

@@ -24,7 +24,10 @@ class StepRecorder:
         started = time.perf_counter()
         try:
             yield step
-        except (CheckFailed, AssertionError) as exc:
+        except CheckFailed:
+            step.verdict = "failed"  # the failed check is already filed with its detail
+            raise
+        except AssertionError as exc:
             step.verdict = "failed"
             step.actual.append(str(exc))
             raise

@@ -12,11 +12,15 @@ from importlib import resources
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from importlib import metadata
+
 from jinja2 import Environment, select_autoescape
 
 from lhv import __version__, catalog
 from lhv.harness import verdicts
 from lhv.harness.run import RunState
+from lhv.record.integrity import write_manifest
+from lhv.record.markdown import write_markdown
 from lhv.secrets import SECRETS
 
 RESULTS_SCHEMA_VERSION = "1.0"
@@ -43,6 +47,39 @@ def plan_verdicts(state: RunState) -> dict[str, str]:
     return result
 
 
+def _soup() -> list[dict[str, str]]:
+    names = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if name and name.lower() != "lhv":
+            names[name.lower()] = {"name": name, "version": dist.version}
+    return [names[key] for key in sorted(names)]
+
+
+def _anomalies(plans: list[dict]) -> list[dict]:
+    found = []
+    for plan in plans:
+        for case in plan["cases"]:
+            if case["verdict"] in (verdicts.FAILED, verdicts.ERROR, verdicts.INCONCLUSIVE):
+                found.append({"id": f"ANOM-{len(found) + 1:03d}", "plan": plan["id"], "case": case["name"],
+                              "verdict": case["verdict"], "summary": f"{plan['id']} {case['name']}: {case['reason']}"[:500],
+                              "disposition": ""})
+    return found
+
+
+def _trace(plans: list[dict], key: str) -> dict[str, list[str]]:
+    matrix: dict[str, list[str]] = defaultdict(list)
+    for plan in plans:
+        for item in plan[key] or ["not traced"]:
+            matrix[item].append(plan["id"])
+    return dict(matrix)
+
+
+def _split_tester(tester: str) -> dict[str, str]:
+    name, _, role = tester.partition("(")
+    return {"name": name.strip(), "role": role.rstrip(")").strip() or "not given"}
+
+
 def results(state: RunState) -> dict:
     """Returns the run as the data behind every format of the record."""
     verdict_by_plan = plan_verdicts(state)
@@ -53,7 +90,8 @@ def results(state: RunState) -> dict:
         plans.append({
             "id": plan_id, "title": entry.title, "version": entry.version,
             "requirements": list(entry.requirements), "risk_controls": list(entry.risk_controls),
-            "objective": entry.objective, "verdict": verdict_by_plan[plan_id],
+            "objective": entry.objective, "preconditions": list(entry.preconditions),
+            "test_data": state.test_data.get(plan_id, []), "verdict": verdict_by_plan[plan_id],
             "duration_s": round(sum(c.duration_s for c in cases), 3),
             "cases": [{"name": c.name, "description": c.doc, "verdict": c.verdict, "reason": SECRETS.redact(c.reason),
                        "duration_s": c.duration_s, "notes": c.evidence.notes,
@@ -62,25 +100,31 @@ def results(state: RunState) -> dict:
                       for c in cases],
         })
     device = dataclasses.asdict(state.device) if state.device else None
+    entries = [catalog.plan(p) for p in state.selected_plans]
     return {
         "schema_version": RESULTS_SCHEMA_VERSION,
         "run_id": state.run_id,
         "started_utc": state.started.isoformat(timespec="seconds"),
         "finished_utc": state.finished.isoformat(timespec="seconds") if state.finished else None,
-        "tester": state.tester,
+        "tester": _split_tester(state.tester),
+        "roles": {"testers": sorted({t for e in entries for t in e.testers}),
+                  "approvers": sorted({e.approver for e in entries})},
         "command": SECRETS.redact(state.command),
         "target": {"name": state.profile.target.name, "environment": state.profile.target.environment,
                    "url": state.target_url, "dialect": state.profile.target.dialect,
                    "embedded": state.profile.target.embedded, "faults": list(state.faults)},
         "device": device,
         "harness": {"version": __version__, "commit": _git_commit(), "python": sys.version.split()[0],
-                    "platform": platform.platform()},
+                    "platform": platform.platform(), "soup": _soup()},
+        "seeds": state.seeds,
         "profile": {"source": state.profile.source, "sha256": state.profile.sha256,
                     "content": state.profile.redacted()},
         "aborted": state.aborted,
         "verdict": _overall(verdict_by_plan, state),
         "exit_code": verdicts.exit_code(verdict_by_plan.values(), aborted=bool(state.aborted)),
         "accounts_left_behind": state.accounts_left,
+        "anomalies": _anomalies(plans),
+        "trace": {"requirements": _trace(plans, "requirements"), "risk_controls": _trace(plans, "risk_controls")},
         "plans": plans,
     }
 
@@ -99,6 +143,8 @@ def write_record(state: RunState) -> Path:
     (folder / "results.json").write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
     (folder / "record.html").write_text(_render_html(data), encoding="utf-8")
     _write_junit(data, folder / "junit.xml")
+    write_markdown(data, folder / "markdown")
+    write_manifest(folder)
     return folder
 
 

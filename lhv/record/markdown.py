@@ -1,0 +1,51 @@
+"""Markdown pages of a record, one test-run page per plan, for a docs-as-code QMS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _plan_page(run: dict, plan: dict) -> str:
+    lines = [f"# Test run of {plan['id']} {plan['title']}", "",
+             f"- Run: `{run['run_id']}` ({run['started_utc']} – {run['finished_utc']} UTC)",
+             f"- Tester: {run['tester']['name']} ({run['tester']['role']})",
+             f"- Target: {run['target']['name']} ({run['target']['environment']}), `{run['target']['url']}`",
+             f"- Software under test: {(run.get('device') or {}).get('version', 'not reported')}",
+             f"- Plan version: {plan['version']}",
+             f"- Verifies requirements: {', '.join(plan['requirements']) or 'not traced'}",
+             f"- Risk controls: {'; '.join(plan['risk_controls']) or 'not traced'}",
+             f"- **Verdict: {plan['verdict'].upper()}**", "", "## Objective", "", plan["objective"], "",
+             "## Preconditions", ""]
+    lines += [f"- {p}" for p in plan["preconditions"]] + [""]
+    if plan["test_data"]:
+        lines += ["## Test data", "", "| file | sha256 | description |", "|---|---|---|"]
+        lines += [f"| {_cell(d['file'])} | `{d['sha256'][:16]}…` | {_cell(d['description'])} |" for d in plan["test_data"]]
+        lines.append("")
+    for number, case in enumerate(plan["cases"], 1):
+        lines += [f"## {number}. {case['description'] or case['name']} — {case['verdict']}", ""]
+        if case["reason"] and case["verdict"] != "passed":
+            lines += [f"Reason: {case['reason']}", ""]
+        lines += ["| # | action | expected | actual | verdict |", "|---|---|---|---|---|"]
+        for step in case["steps"]:
+            actual = "; ".join([f"{'✔' if c['passed'] else '✘'} {c['name']} {c['detail']}".strip() for c in step["checks"]]
+                               + step["actual"])
+            evidence = ", ".join(f"`{e['method']} {e['status']}` sha256 {e['sha256'][:12]}" for e in step["exchanges"])
+            lines.append(f"| {step['number']} | {_cell(step['action'])} | {_cell(step['expected'])} | "
+                         f"{_cell(actual)}{'<br>evidence: ' + _cell(evidence) if evidence else ''} | {step['verdict']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_markdown(run: dict, folder: Path) -> None:
+    """Writes index.md and one PLAN_NNN.md per plan."""
+    folder.mkdir(parents=True, exist_ok=True)
+    index = [f"# Test run {run['run_id']}", "", f"Overall verdict: **{run['verdict']}**", "",
+             "| plan | title | verdict |", "|---|---|---|"]
+    for plan in run["plans"]:
+        (folder / f"{plan['id']}.md").write_text(_plan_page(run, plan), encoding="utf-8")
+        index.append(f"| [{plan['id']}]({plan['id']}.md) | {_cell(plan['title'])} | {plan['verdict']} |")
+    (folder / "index.md").write_text("\n".join(index) + "\n", encoding="utf-8")
