@@ -34,3 +34,7 @@ class Inconclusive(LhvError):
 
 class NotApplicable(LhvError):
     """The profile says the target lacks what this plan needs; the record shows why."""
+
+
+class PlanDefect(LhvError):
+    """A plan did something a plan must not (e.g. a step that checks nothing): an error, never a pass."""

@@ -6,8 +6,9 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from lhv.errors import CheckFailed, Inconclusive, NotApplicable, TargetError
+from lhv.errors import CheckFailed, LhvError, PlanDefect, TargetError
 from lhv.evidence import CaseEvidence, Step
+from lhv.harness.verdicts import verdict_of_exception
 
 
 class StepRecorder:
@@ -24,35 +25,19 @@ class StepRecorder:
         started = time.perf_counter()
         try:
             yield step
-        except CheckFailed:
-            step.verdict = "failed"  # the failed check is already filed with its detail
-            raise
-        except AssertionError as exc:
-            step.verdict = "failed"
-            step.actual.append(str(exc))
-            raise
-        except Inconclusive as exc:
-            step.verdict = "inconclusive"
-            step.actual.append(str(exc))
-            raise
-        except NotApplicable as exc:
-            step.verdict = "not run"
-            step.actual.append(str(exc))
-            raise
-        except TargetError as exc:
-            step.verdict = "error"
-            step.actual.append(f"target error: {exc}")
-            raise
         except BaseException as exc:
-            step.verdict = "error"
-            step.actual.append(f"{type(exc).__name__}: {exc}")
+            step.verdict = verdict_of_exception(type(exc))
+            if not isinstance(exc, CheckFailed):  # a failed check is already filed with its detail
+                prefix = "target error: " if isinstance(exc, TargetError) else \
+                    "" if isinstance(exc, (AssertionError, LhvError)) else f"{type(exc).__name__}: "
+                step.actual.append(f"{prefix}{exc}")
             raise
         else:
             step.verdict = "passed"
             if not step.checks:
                 step.verdict = "error"
                 step.actual.append("the step checked nothing: a step that cannot fail is a defect")
-                raise CheckFailed("step-checks-something", f"step {step.number} ({action}) made no check")
+                raise PlanDefect(f"step {step.number} ({action}) made no check")
         finally:
             step.duration_s = round(time.perf_counter() - started, 3)
 

@@ -1,0 +1,48 @@
+"""Steps get their verdict from how they end, and a step that checks nothing is an error."""
+
+import pytest
+
+from lhv.checks import require
+from lhv.errors import Inconclusive, PlanDefect, TargetError
+from lhv.evidence import CURRENT_CASE, CaseEvidence
+from lhv.harness.steps import StepRecorder
+
+
+@pytest.fixture
+def case():
+    evidence = CaseEvidence()
+    token = CURRENT_CASE.set(evidence)
+    yield evidence
+    CURRENT_CASE.reset(token)
+
+
+def test_passing_step_keeps_its_checks(case):
+    step = StepRecorder(case)
+    with step("look", expect="something"):
+        require("thing-seen", True, "not seen", "seen")
+    assert case.steps[0].verdict == "passed" and case.steps[0].checks[0].detail == "seen"
+
+
+@pytest.mark.parametrize(("exc", "verdict"), [(TargetError("down"), "error"), (Inconclusive("too long"), "inconclusive"),
+                                              (ValueError("bug"), "error")])
+def test_step_verdict_follows_the_exception(case, exc, verdict):
+    with pytest.raises(type(exc)):
+        with StepRecorder(case)("act", expect="x"):
+            require("pre", True, "")
+            raise exc
+    assert case.steps[0].verdict == verdict and case.steps[0].actual
+
+
+def test_failed_check_is_reported_once(case):
+    with pytest.raises(AssertionError):
+        with StepRecorder(case)("act", expect="x"):
+            require("thing-seen", False, "not seen")
+    step = case.steps[0]
+    assert step.verdict == "failed" and step.actual == [] and step.checks[0].detail == "not seen"
+
+
+def test_step_without_a_check_is_a_plan_defect(case):
+    with pytest.raises(PlanDefect):
+        with StepRecorder(case)("do nothing", expect="anything"):
+            pass
+    assert case.steps[0].verdict == "error"
