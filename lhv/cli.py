@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from lhv.errors import ConfigError
+from lhv.uptime import command as probe_commands
 
 EXIT_USAGE = 2
 
@@ -73,6 +74,28 @@ def _device_faults(args: argparse.Namespace) -> int:
     width = max(len(f.name) for f in FAULTS)
     for fault in FAULTS:
         print(f"{fault.name:<{width}}  {', '.join(fault.caught_by):<20}  {fault.description}")
+    return 0
+
+
+def _device_add_user(args: argparse.Namespace) -> int:
+    import getpass
+    import os
+
+    from lhv.device.operator import RegistrationRefused, add_user
+
+    password = os.environ.get("LHV_NEW_PASSWORD")
+    if password is None:
+        password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print("lhv: device add-user: no password (give it on stdin or in LHV_NEW_PASSWORD, never as an argument)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        user = add_user(Path(args.state_dir), args.email, password, args.role)
+    except RegistrationRefused as exc:
+        print(f"lhv: device add-user: refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"added {user.email} (role {user.role})")
     return 0
 
 
@@ -142,6 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
     faults = device.add_parser("faults", help="list the faults and the plans that must catch them")
     faults.add_argument("--json", action="store_true")
     faults.set_defaults(handler=lambda args, extra: _device_faults(args))
+    add_user = device.add_parser("add-user", help="register a user in a reference device's database; the "
+                                 "password is read from stdin or LHV_NEW_PASSWORD, never from the command line")
+    add_user.add_argument("email")
+    add_user.add_argument("--state-dir", required=True, help="the device's state directory (holds users.sqlite3)")
+    add_user.add_argument("--role", choices=["user", "admin"], default="user")
+    add_user.set_defaults(handler=lambda args, extra: _device_add_user(args))
+
+    probe_commands.add_parser(commands)
 
     record = commands.add_parser("record", help="check, sign and compare test-run records").add_subparsers(
         dest="record_command", required=True)

@@ -12,9 +12,34 @@ import httpx
 
 from lhv.errors import TargetError
 from lhv.evidence import Exchange, current_case
+from lhv.pacing import ANONYMOUS, AUTHENTICATED, RatePacer
 from lhv.secrets import SECRETS
 
 _SENSITIVE_HEADERS = {"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"}
+_RATE_LIMIT_RETRIES = 3
+
+
+class ConnectionRefused(TargetError):
+    """The target refused or dropped the connection attempt: nothing serves there."""
+
+
+class CertificateRejected(TargetError):
+    """The target's TLS certificate did not verify against the profile's trust store."""
+
+
+def _failure_kind(exc: httpx.HTTPError) -> type[TargetError]:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return ConnectionRefused
+    cause: BaseException | None = exc
+    for _ in range(8):  # httpx wraps httpcore, which wraps the socket or TLS error
+        if cause is None:
+            break
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return CertificateRejected
+        if isinstance(cause, ConnectionRefusedError):
+            return ConnectionRefused
+        cause = cause.__cause__ or cause.__context__
+    return TargetError
 
 
 @dataclass
@@ -67,16 +92,28 @@ def _mask_password_field(form: str) -> str:
 
 
 class RecordingClient:
-    """Sends requests to one target and files each exchange in the running case's evidence."""
+    """Sends requests to one target and files each exchange in the running case's evidence.
+
+    With a pacer, every send is counted against the target's rate limits; a rate-aware client also
+    waits before a send that would exceed them, and waits out a 429 per its Retry-After (noting it in
+    the step), so that no plan mistakes a rate-limit answer for a finding of its own.
+    """
 
     def __init__(self, base_url: str, *, verify: ssl.SSLContext | bool, timeout_s: float,
-                 follow_redirects: bool = False):
+                 follow_redirects: bool = False, pacer: RatePacer | None = None, rate_aware: bool = True):
         self.base_url = base_url.rstrip("/")
         self._client = httpx.Client(verify=verify, timeout=timeout_s, follow_redirects=follow_redirects)
+        self.pacer, self.rate_aware = pacer, rate_aware
 
     def close(self) -> None:
         """Closes the connection pool."""
         self._client.close()
+
+    def __enter__(self) -> "RecordingClient":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def request(self, method: str, path: str, *, token: str | None = None, json_body: Any = None,
                 form: dict[str, str] | None = None, content: bytes | None = None,
@@ -85,7 +122,27 @@ class RecordingClient:
         headers = dict(headers or {})
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
+        scope = AUTHENTICATED if any(k.lower() == "authorization" for k in headers) else ANONYMOUS
         target_url = url or f"{self.base_url}{path}"
+        for attempt in range(_RATE_LIMIT_RETRIES + 1):
+            if self.pacer is not None:
+                self.pacer.before_send(scope) if self.rate_aware else self.pacer.record(scope)
+            reply = self._send(method, target_url, headers, json_body, form, content)
+            if reply.status != 429 or self.pacer is None:
+                return reply
+            self.pacer.saturate(scope)
+            wait = _retry_after_seconds(reply.headers.get("Retry-After"))
+            if not self.rate_aware or wait is None or wait > self.pacer.retry_bound() \
+                    or attempt == _RATE_LIMIT_RETRIES:
+                return reply
+            _note_in_step(f"rate-aware client: {method} {reply.exchange.url} got 429 (rate limit) with "
+                          f"Retry-After {wait:g} s; waited it out and sent the request again "
+                          f"(a rate-limit answer to the harness's pacing, not a finding of this plan)")
+            time.sleep(wait)
+        return reply
+
+    def _send(self, method: str, target_url: str, headers: dict[str, str], json_body: Any,
+              form: dict[str, str] | None, content: bytes | None) -> Reply:
         request = self._client.build_request(method, target_url, headers=headers, json=json_body,
                                              data=form, content=content)
         started = time.perf_counter()
@@ -94,7 +151,7 @@ class RecordingClient:
         except httpx.HTTPError as exc:
             elapsed = (time.perf_counter() - started) * 1000
             self._keep(request, None, elapsed, error=f"{type(exc).__name__}: {exc}")
-            raise TargetError(f"{method} {target_url}: no answer ({type(exc).__name__}: {exc})") from None
+            raise _failure_kind(exc)(f"{method} {target_url}: no answer ({type(exc).__name__}: {exc})") from None
         elapsed = (time.perf_counter() - started) * 1000
         exchange = self._keep(request, response, elapsed)
         return Reply(response.status_code, response.headers, response.text, exchange)
@@ -117,3 +174,16 @@ class RecordingClient:
         if case is not None:
             case.keep(exchange)
         return exchange
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Returns a Retry-After in seconds (delta-seconds form only), or None."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return float(value.strip())
+
+
+def _note_in_step(text: str) -> None:
+    case = current_case()
+    if case is not None and case.current is not None:
+        case.current.actual.append(text)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lhv.errors import ConfigError
 
@@ -80,6 +81,7 @@ class AccountsSection(_Section):
     command: str = ""
     name_prefix: str = "lhv-verify-"
     email_domain: str = "example.org"
+    min_password_length: int = Field(12, gt=1)  # PLAN_016: one character shorter is refused
 
 
 class LimitsSection(_Section):
@@ -89,6 +91,7 @@ class LimitsSection(_Section):
     authenticated_requests: int = Field(1000, gt=0)
     window_seconds: float = Field(60, gt=0)
     tolerance: int = Field(0, ge=0)
+    load_workers: int = Field(0, ge=0, le=32)  # PLAN_006/007 bursts: 0 = one Locust process, n = master + n workers
 
 
 class LogsSection(_Section):
@@ -98,21 +101,83 @@ class LogsSection(_Section):
     path: str = ""
     command: str = ""
     url: str = ""
+    event: str = "rate_limit_exceeded"  # the value of the entry's event field that marks a violation
+    settle_seconds: float = Field(5, ge=0, le=600)  # how long entries may take to show up in the source
 
 
 class InspectionSection(_Section):
     """How stored credentials can be inspected (PLAN_014, PLAN_015)."""
 
-    kind: Literal["sql", "command", "none"] = "none"
+    kind: Literal["sql", "command", "attestation", "none"] = "none"
     database_url: str = ""
     query: str = ""
     command: str = ""
+    attestation: str = ""  # kind "attestation": a named person's answers with evidence (lhv/attestation.py)
+
+
+class UptimeTransaction(_Section):
+    """PLAN_018's authenticated synthetic transaction: a login, then one request, at a slower interval."""
+
+    intent: str = "device_information"  # a dialect intent; "" switches the transaction off
+    body_file: str = ""  # JSON body of the request (relative to the profile), e.g. a small diagnosis request
+    expect_status: list[int] = [200]  # any other answer is "down"
+    account: Literal["user", "second_user", "admin"] = "user"
+    interval_seconds: float = Field(300, ge=0.01)
+    timeout_seconds: float = Field(30, gt=0)  # login and request together
+
+
+class UptimeSoak(_Section):
+    """PLAN_018's bounded Locust soak on the health route (load: loopback, or consented)."""
+
+    users: int = Field(0, ge=0, le=200)  # 0: no soak
+    spawn_rate: float = Field(1, gt=0)
+    seconds: float = Field(30, gt=0, le=3600)
+    max_requests: int = Field(5000, gt=0, le=100_000)
+
+
+class UptimeSection(_Section):
+    """The uptime prober (`lhv probe`), its store, and how PLAN_018 judges availability."""
+
+    store_url: str = ""  # "" = a SQLite file next to the profile; or sqlite:///PATH, postgresql://…
+    prober_id: str = ""  # "" = this machine's host name
+    interval_seconds: float = Field(60, ge=0.01)
+    timeout_seconds: float = Field(10, gt=0)
+    degraded_seconds: float = Field(5, gt=0)  # slower than this (within the timeout): degraded, counted as up
+    window: str = "previous-month"  # "previous-month", a month "YYYY-MM", or "live" (PLAN_018 probes now)
+    window_seconds: float = Field(60, gt=0, le=3600)  # window "live": how long PLAN_018 probes
+    target_percent: float = Field(99.0, gt=0, le=100)
+    min_coverage: float = Field(0.9, ge=0, le=1)
+    max_gap_seconds: float = Field(0, ge=0)  # 0 = the window's downtime budget
+    maintenance: Literal["excluded", "counted"] = "excluded"
+    transaction: UptimeTransaction = UptimeTransaction()
+    soak: UptimeSoak = UptimeSoak()
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        if value in ("previous-month", "live") or re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+            return value
+        raise ValueError(f"{value!r} is not \"previous-month\", \"live\" or a month written YYYY-MM")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "UptimeSection":
+        if self.degraded_seconds > self.timeout_seconds:
+            raise ValueError("degraded_seconds is longer than timeout_seconds")
+        intervals = [("interval_seconds", self.interval_seconds)]
+        if self.transaction.intent:
+            intervals.append(("transaction.interval_seconds", self.transaction.interval_seconds))
+        # Verdicts cut the window into whole intervals: a live window, or a day (months are whole days).
+        span, name = (self.window_seconds, "window_seconds") if self.window == "live" else (86_400, "a day")
+        for key, interval in intervals:
+            if round(span * 1000) % round(interval * 1000):
+                raise ValueError(f"{name} ({span:g} s) is not a whole number of {key} ({interval:g} s)")
+        return self
 
 
 class PlansSection(_Section):
     """Which plans the target allows."""
 
-    destructive: list[str] = ["PLAN_003", "PLAN_006", "PLAN_007", "PLAN_008", "PLAN_014", "PLAN_016", "PLAN_018", "PLAN_019"]
+    destructive: list[str] = ["PLAN_003", "PLAN_006", "PLAN_007", "PLAN_008", "PLAN_014", "PLAN_016", "PLAN_019"]
     skip: dict[str, str] = {}
 
 
@@ -126,6 +191,7 @@ class Profile(_Section):
     limits: LimitsSection = LimitsSection()
     logs: LogsSection = LogsSection()
     inspection: InspectionSection = InspectionSection()
+    uptime: UptimeSection = UptimeSection()
     plans: PlansSection = PlansSection()
     source: str = Field("", exclude=True)
     sha256: str = Field("", exclude=True)
@@ -161,8 +227,24 @@ def parse_profile(raw: bytes, source: str) -> Profile:
         raise ConfigError(source, key, problem + more) from None
     if not profile.target.embedded and not profile.target.base_url:
         raise ConfigError(source, "target.base_url", "required when target.embedded is false")
+    _require_hook_settings(profile, source)
     profile.source, profile.sha256 = source, hashlib.sha256(raw).hexdigest()
     return profile
+
+
+_HOOK_SETTINGS = {("inspection", "sql"): ("database_url", "query"), ("inspection", "command"): ("command",),
+                  ("inspection", "attestation"): ("attestation",), ("accounts", "command"): ("command",)}
+
+
+def _require_hook_settings(profile: Profile, source: str) -> None:
+    """Raises ConfigError when the chosen registration path or inspection hook lacks its settings."""
+    for (section, kind), keys in _HOOK_SETTINGS.items():
+        table = getattr(profile, section)
+        chosen = table.kind if section == "inspection" else table.registration
+        for key in keys if chosen == kind else ():
+            if not getattr(table, key).strip():
+                selector = "kind" if section == "inspection" else "registration"
+                raise ConfigError(source, f"{section}.{key}", f"required when {section}.{selector} is \"{kind}\"")
 
 
 def embedded_profile() -> Profile:

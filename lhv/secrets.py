@@ -10,6 +10,12 @@ from typing import Any
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _LONG_BASE64 = re.compile(r"(?:data:[\w/+.-]+;base64,)?[A-Za-z0-9+/_-]{200,}={0,2}")
 _BEARER = re.compile(r"(?i)(bearer\s+)\S+")
+# Password hashes in a known format (PHC, modular crypt, Django, werkzeug) are redacted on sight: a device
+# may echo one the harness never read.
+_PASSWORD_HASH = re.compile(
+    r"(?:\$(?:argon2id|argon2i|argon2d|2[aby]|scrypt|pbkdf2(?:-sha(?:1|256|512))?|7)\$"
+    r"|\b(?:pbkdf2_sha(?:1|256|512)|scrypt|bcrypt(?:_sha256)?|argon2)\$"
+    r"|\b(?:pbkdf2:sha(?:1|256|512):\d+|scrypt:\d+:\d+:\d+)\$)[^\s\"'<>]+")
 
 
 def image_digest(data: str | bytes) -> str:
@@ -45,6 +51,7 @@ class SecretBook:
             if value in text:
                 text = text.replace(value, f"[REDACTED {self._secrets[value]}]")
         text = _BEARER.sub(r"\1[REDACTED token]", text)
+        text = _PASSWORD_HASH.sub("[REDACTED password hash]", text)
         text = _JWT.sub("[REDACTED token]", text)
         return _LONG_BASE64.sub(lambda m: image_digest(m.group(0)), text)
 

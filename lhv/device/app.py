@@ -9,7 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from lhv.device.availability import install_availability_faults
 from lhv.device.context import DeviceContext
+from lhv.device.ratelimit import install_rate_limits
 from lhv.device.routes_auth import auth_router
 from lhv.device.routes_core import core_router
 
@@ -24,7 +26,9 @@ def create_app(ctx: DeviceContext) -> FastAPI:
     app.include_router(auth_router(ctx))
     app.include_router(_clinical_router(ctx))
     _install_error_handlers(app, ctx)
+    install_rate_limits(app, ctx)  # added before the headers: 429s carry HSTS too
     _install_headers(app, ctx)
+    install_availability_faults(app, ctx)  # outermost: a dropped request skips everything
     return app
 
 

@@ -34,7 +34,7 @@ def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
 
 
 def issue(directory: Path, *, hosts: tuple[str, ...] = ("localhost", "127.0.0.1"),
-          not_before: dt.datetime | None = None, valid_days: int = 30, self_signed: bool = False) -> Pki:
+          not_before: dt.datetime | None = None, valid_days: int = 90, self_signed: bool = False) -> Pki:
     """Creates a fresh CA and a server certificate for hosts, valid from not_before for valid_days."""
     directory.mkdir(parents=True, exist_ok=True)
     start = not_before or dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
@@ -44,6 +44,7 @@ def issue(directory: Path, *, hosts: tuple[str, ...] = ("localhost", "127.0.0.1"
                .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
                .not_valid_before(start).not_valid_after(start + dt.timedelta(days=max(valid_days, 1) + 1))
                .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
                .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
                                             content_commitment=False, key_encipherment=False,
                                             data_encipherment=False, key_agreement=False,
@@ -63,6 +64,10 @@ def issue(directory: Path, *, hosts: tuple[str, ...] = ("localhost", "127.0.0.1"
                    .add_extension(x509.SubjectAlternativeName(sans), critical=False)
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                    .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(server_key.public_key()), critical=False)
+                   # strict verifiers (RFC 5280 profile, as in cryptography and sslyze) require the AKI
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()),
+                                  critical=False)
                    .sign(signing_key, hashes.SHA256()))
     pki = Pki(directory / "ca.pem", directory / "server.pem", directory / "server-key.pem")
     pki.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))

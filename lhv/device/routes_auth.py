@@ -57,8 +57,7 @@ def auth_router(ctx: DeviceContext) -> APIRouter:
         try:
             body = NewUser.model_validate_json(await request.body())
         except ValidationError as exc:
-            raise RequestValidationError(
-                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]) from None
+            raise RequestValidationError([_without_password(e) for e in exc.errors(include_url=False)]) from None
         if not ctx.has("open-registration"):
             if caller is None:
                 raise HTTPException(401, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"})
@@ -70,9 +69,20 @@ def auth_router(ctx: DeviceContext) -> APIRouter:
             raise HTTPException(409, "A user with this e-mail already exists") from None
         ctx.log.write("user_registered", user=user.email, role=user.role,
                       by=caller.email if caller else None)
-        return {"id": user.id, "email": user.email, "role": user.role}
+        created = {"id": user.id, "email": user.email, "role": user.role}
+        if ctx.has("registration-echoes-hash"):
+            created["password_hash"] = user.password_hash
+        return created
 
     return router
+
+
+def _without_password(error: dict) -> dict:
+    """Returns a validation error located under the body, never echoing a password it was given."""
+    located = {**error, "loc": ("body", *error["loc"])}
+    if "password" in error["loc"] or isinstance(error.get("input"), dict):  # a missing field echoes the whole body
+        located.pop("input", None)
+    return located
 
 
 def _caller_or_none(ctx: DeviceContext, request: Request) -> User | None:

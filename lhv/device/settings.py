@@ -19,6 +19,7 @@ class DeviceSettings:
     authenticated_limit: int = 1000
     rate_window_seconds: float = 60
     max_body_bytes: int = 20 * 1024 * 1024
+    probe_timeout_seconds: float = 10  # the uptime prober's timeout: the slow-health fault answers after it
     dialect: str = "plan"
     faults: list[str] = field(default_factory=list)
     host: str = "127.0.0.1"

@@ -16,6 +16,7 @@ from lhv.harness.accounts import Accounts
 from lhv.harness.run import CaseResult, RunState, new_run_id
 from lhv.harness.steps import StepRecorder
 from lhv.harness.target import Api, Target, open_target
+from lhv.http import CertificateRejected
 from lhv.profile import embedded_profile, load_profile
 
 _STATE = pytest.StashKey[RunState]()
@@ -114,6 +115,8 @@ def target(lhv_run: RunState, request: pytest.FixtureRequest):
     try:
         route = tgt.dialect.route("root")
         probe.request(route.method, route.path)
+    except CertificateRejected:
+        pass  # it answers, but its certificate does not verify: PLAN_005 judges that, other plans error on it
     except TargetError as exc:
         lhv_run.aborted = f"target unreachable: {exc}"
         tgt.stop()
@@ -143,6 +146,16 @@ def accounts(target: Target, api: Api, lhv_run: RunState):
     book = Accounts(target, api)
     yield book
     lhv_run.accounts_left.extend(book.created)
+
+
+@pytest.fixture(scope="session")
+def load(target: Target, lhv_run: RunState, request: pytest.FixtureRequest):
+    """Bounded Locust bursts, consented for a non-loopback target; their reports go into the record."""
+    from lhv.load.burst import LoadDriver
+
+    consent = target.profile.target.allow_load or bool(request.config.option.allow_load)
+    return LoadDriver(target.base_url, target.ca_file, lhv_run.record_dir, consent,
+                      workers=target.profile.limits.load_workers)
 
 
 @pytest.fixture

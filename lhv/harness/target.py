@@ -6,8 +6,10 @@ import os
 import shutil
 import ssl
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from lhv.device.faults import fault_named
 from lhv.device.launcher import RunningDevice, start_device
@@ -15,6 +17,7 @@ from lhv.device.settings import DeviceSettings
 from lhv.dialects import DeviceInfo, Dialect, TokenGrant, dialect_named
 from lhv.errors import ConfigError, TargetError
 from lhv.http import RecordingClient, Reply
+from lhv.pacing import RatePacer, budgets_for
 from lhv.profile import Account, Profile
 from lhv.secrets import SECRETS
 
@@ -44,11 +47,18 @@ class Target:
     ca_file: str | None
     device: RunningDevice | None = None
     faults: tuple[str, ...] = ()
+    pacer: RatePacer = field(init=False)
 
-    def client(self, *, follow_redirects: bool = False) -> RecordingClient:
-        """Returns a recording client for this target."""
+    def __post_init__(self) -> None:
+        limits = self.profile.limits
+        self.pacer = RatePacer(budgets_for(limits.anonymous_requests, limits.authenticated_requests,
+                                           limits.window_seconds, limits.tolerance))
+
+    def client(self, *, follow_redirects: bool = False, rate_aware: bool = True) -> RecordingClient:
+        """Returns a recording client for this target; all share one pacer under the profile's limits
+        (rate_aware=False: sends are counted but neither delayed nor retried, for rate-limit plans)."""
         return RecordingClient(self.base_url, verify=self.verify, timeout_s=self.profile.target.timeout_seconds,
-                               follow_redirects=follow_redirects)
+                               follow_redirects=follow_redirects, pacer=self.pacer, rate_aware=rate_aware)
 
     def credentials(self, label: str) -> Credentials:
         """Returns the credentials of a profile account ('user', 'second_user', 'admin')."""
@@ -77,7 +87,7 @@ class Api:
 
     def __init__(self, target: Target, client: RecordingClient):
         self.target, self.client, self.dialect = target, client, target.dialect
-        self._tokens: dict[str, TokenGrant] = {}
+        self._tokens: dict[str, tuple[TokenGrant, float]] = {}  # label → (grant, monotonic time obtained)
 
     def login(self, credentials: Credentials, *, password: str | None = None) -> Reply:
         """Sends a login form for these credentials (optionally with another password)."""
@@ -91,14 +101,20 @@ class Api:
         return self.client.request(route.method, route.path, form=form)
 
     def token(self, credentials: Credentials) -> str:
-        """Returns a fresh token for these credentials, logging in once per account."""
-        if credentials.label not in self._tokens:
+        """Returns a fresh token for these credentials, logging in again once half the profile's lifetime passed."""
+        kept = self._tokens.get(credentials.label)
+        if kept is None or time.monotonic() - kept[1] > self.target.profile.auth.token_lifetime_seconds / 2:
             reply = self.login(credentials)
             if reply.status != 200:
                 raise TargetError(f"login as the profile's '{credentials.label}' account failed with {reply.status}; "
                                   "check the profile's credentials")
-            self._tokens[credentials.label] = self.dialect.read_token(reply)
-        return self._tokens[credentials.label].access_token
+            kept = self._tokens[credentials.label] = (self.dialect.read_token(reply), time.monotonic())
+        return kept[0].access_token
+
+    def fresh_token(self, credentials: Credentials) -> str:
+        """Logs in anew and returns the token, for steps that must not use a token near its expiry."""
+        self._tokens.pop(credentials.label, None)
+        return self.token(credentials)
 
     def call(self, intent: str, *, token: str | None = None, json_body=None, headers=None) -> Reply:
         """Sends the request that serves an intent."""
@@ -122,6 +138,13 @@ def _ssl_context(trust_store: str, profile_source: str) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(path))
 
 
+def _plain_http_of(https_url: str) -> str:
+    """Returns the plain-HTTP origin of an HTTPS URL: same host, default port 80, same path."""
+    parts = urlsplit(https_url)
+    host = parts.hostname or ""
+    return urlunsplit(("http", f"[{host}]" if ":" in host else host, parts.path.rstrip("/"), "", ""))
+
+
 def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path | None = None,
                 target_url: str | None = None) -> Target:
     """Connects to the profile's target, starting the embedded device when the profile says so."""
@@ -132,7 +155,8 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path
         base = (target_url or profile.target.base_url).rstrip("/") + profile.target.version_prefix
         ctx = _ssl_context(profile.target.trust_store, profile.source)
         ca = None if profile.target.trust_store == "system" else profile.target.trust_store
-        return Target(profile, dialect, base, profile.target.http_url, ctx, ca)
+        http_url = profile.target.http_url or _plain_http_of(target_url or profile.target.base_url)
+        return Target(profile, dialect, base, http_url, ctx, ca)
     for fault in faults:
         try:
             fault_named(fault)
@@ -144,7 +168,8 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path
                               lockout_seconds=profile.auth.lockout_seconds, dialect=profile.target.dialect,
                               anonymous_limit=profile.limits.anonymous_requests,
                               authenticated_limit=profile.limits.authenticated_requests,
-                              rate_window_seconds=profile.limits.window_seconds, faults=list(faults))
+                              rate_window_seconds=profile.limits.window_seconds,
+                              probe_timeout_seconds=profile.uptime.timeout_seconds, faults=list(faults))
     device = start_device(settings)
     for label, (user_env, password_env) in EMBEDDED_ENV.items():
         os.environ[user_env] = device.credentials[label]["username"]

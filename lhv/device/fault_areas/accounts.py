@@ -2,4 +2,15 @@
 
 from lhv.device.faults import Fault
 
-FAULTS: tuple[Fault, ...] = ()
+FAULTS: tuple[Fault, ...] = (
+    Fault("plaintext-passwords", "passwords are stored as given, unhashed", ("PLAN_014",)),
+    Fault("unsalted-fast-hash", "passwords are stored as the unsalted SHA-256 hex digest", ("PLAN_014",)),
+    Fault("pass-the-hash", "login accepts the stored hash in place of the password", ("PLAN_015",)),
+    Fault("truncated-compare", "only the first 8 characters of a password are stored and compared",
+          ("PLAN_015",)),
+    Fault("open-registration", "POST /users registers users for anyone, anonymous or not admin", ("PLAN_016",)),
+    Fault("role-escalation", "a non-admin may register a user by asking for role admin (mass assignment)",
+          ("PLAN_016",)),
+    Fault("registration-echoes-hash", "the 201 reply of POST /users carries the stored password hash",
+          ("PLAN_016",)),
+)

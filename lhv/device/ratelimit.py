@@ -1,0 +1,127 @@
+"""Sliding-window rate limits of the reference device (CONTRACT.md §4), with their faults."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from lhv.device.context import DeviceContext
+
+ANONYMOUS_ROUTES = {("GET", "/"), ("POST", "/login")}
+EXEMPT_PATHS = {"/health"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether one request may pass, how many the key sent in the window, and when to retry."""
+
+    allowed: bool
+    count: int
+    retry_after: int
+
+
+@dataclass
+class _History:
+    accepted: deque[float] = field(default_factory=deque)
+    attempts: deque[float] = field(default_factory=deque)
+    refused_once: bool = False
+
+
+class SlidingWindow:
+    """At most `limit` accepted requests per key in any `window_s` seconds."""
+
+    def __init__(self, limit: int, window_s: float, *, never_resets: bool = False,
+                 clock: Callable[[], float] = time.monotonic):
+        self.limit, self.window = limit, window_s
+        self.never_resets = never_resets  # the fault: once refused, a key's requests never leave the window
+        self._clock = clock
+        self._keys: dict[str, _History] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> Decision:
+        """Counts one request for key and decides whether it passes."""
+        now = self._clock()
+        with self._lock:
+            history = self._keys.setdefault(key, _History())
+            horizon = now - self.window
+            while history.attempts and history.attempts[0] <= horizon:
+                history.attempts.popleft()
+            if not (self.never_resets and history.refused_once):
+                while history.accepted and history.accepted[0] <= horizon:
+                    history.accepted.popleft()
+            history.attempts.append(now)
+            if len(history.accepted) < self.limit:
+                history.accepted.append(now)
+                return Decision(True, len(history.attempts), 0)
+            history.refused_once = True
+            oldest = history.accepted[-self.limit]
+            return Decision(False, len(history.attempts), max(1, math.ceil(oldest + self.window - now)))
+
+
+@dataclass(frozen=True)
+class _Scope:
+    name: str
+    key: str
+    user: str | None
+    window: SlidingWindow
+
+
+class RateLimits:
+    """Picks the scope of a request (anonymous per IP, authenticated per subject) and its window."""
+
+    def __init__(self, ctx: DeviceContext):
+        settings, self.ctx = ctx.settings, ctx
+        extra = 10 if ctx.has("limit-off-by-ten") else 0
+        never_resets = ctx.has("limit-never-resets")
+        self.anonymous = SlidingWindow(settings.anonymous_limit + extra, settings.rate_window_seconds,
+                                       never_resets=never_resets)
+        self.authenticated = SlidingWindow(settings.authenticated_limit + extra, settings.rate_window_seconds,
+                                           never_resets=never_resets or ctx.has("user-limit-never-resets"))
+
+    def scope_of(self, request: Request) -> _Scope | None:
+        """Returns the limit a request counts against, or None when it is not limited."""
+        path = request.url.path
+        if path in EXEMPT_PATHS:
+            return None
+        if (request.method, path) in ANONYMOUS_ROUTES:
+            if self.ctx.has("no-anonymous-limit"):
+                return None
+            client = request.client.host if request.client else "unknown"
+            return _Scope("anonymous", f"ip:{client}", None, self.anonymous)
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        subject = self.ctx.tokens.subject(token.strip()) if scheme.lower() == "bearer" and token else None
+        if subject is None or self.ctx.has("no-authenticated-limit"):
+            return None  # no valid token: the route answers 401 itself
+        key = "shared" if self.ctx.has("shared-user-budget") else f"sub:{subject}"
+        return _Scope("authenticated", key, subject, self.authenticated)
+
+
+def install_rate_limits(app: FastAPI, ctx: DeviceContext) -> None:
+    """Adds the rate-limit middleware: 429 with Retry-After and one log line per violation."""
+    limits = RateLimits(ctx)
+
+    @app.middleware("http")
+    async def rate_limit(request: Request, call_next):
+        scope = limits.scope_of(request)
+        if scope is None:
+            return await call_next(request)
+        decision = scope.window.hit(scope.key)
+        if decision.allowed:
+            return await call_next(request)
+        if not ctx.has("violations-not-logged"):
+            fields = {"client_ip": request.client.host if request.client else None, "user": scope.user,
+                      "method": request.method, "path": request.url.path, "limit": scope.window.limit,
+                      "window": ctx.settings.rate_window_seconds, "count": decision.count}
+            if ctx.has("log-missing-user"):
+                fields.pop("user")
+            ctx.log.write("rate_limit_exceeded", **fields)
+        return JSONResponse({"detail": f"Rate limit exceeded: at most {scope.window.limit} requests per "
+                                       f"{ctx.settings.rate_window_seconds:g} s ({scope.name})"},
+                            status_code=429, headers={"Retry-After": str(decision.retry_after)})

@@ -1,0 +1,91 @@
+"""Keeps the harness's own traffic under the target's rate limits, one budget per scope."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+ANONYMOUS, AUTHENTICATED = "anonymous", "authenticated"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """At most `requests` sends in any `window_s` seconds."""
+
+    requests: int
+    window_s: float
+
+
+def budgets_for(anonymous: int, authenticated: int, window_s: float, tolerance: int) -> dict[str, Budget]:
+    """Returns budgets a little under the limits: the device may enforce N − tolerance, and it sees our
+    requests a little later than we send them, so our window is longer by a margin."""
+    margin = max(0.25, 0.05 * window_s)
+    return {ANONYMOUS: Budget(max(1, anonymous - tolerance), window_s + margin),
+            AUTHENTICATED: Budget(max(1, authenticated - tolerance), window_s + margin)}
+
+
+class RatePacer:
+    """Delays sends so that no scope exceeds its budget; remembers what was sent, paced or not."""
+
+    def __init__(self, budgets: dict[str, Budget], *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.budgets = budgets
+        self._clock, self._sleep = clock, sleep
+        self._sent: dict[str, deque[float]] = {scope: deque() for scope in budgets}
+        self._lock = threading.Lock()
+
+    def _prune(self, scope: str, now: float) -> deque[float]:
+        sent = self._sent[scope]
+        while sent and sent[0] <= now - self.budgets[scope].window_s:
+            sent.popleft()
+        return sent
+
+    def delay(self, scope: str) -> float:
+        """Returns how long a send in scope must wait to stay within its budget."""
+        with self._lock:
+            now = self._clock()
+            sent = self._prune(scope, now)
+            budget = self.budgets[scope]
+            if len(sent) < budget.requests:
+                return 0.0
+            return sent[-budget.requests] + budget.window_s - now
+
+    def quiet_delay(self, scope: str) -> float:
+        """Returns how long until no send of scope lies within its window (a quiet client)."""
+        with self._lock:
+            now = self._clock()
+            sent = self._prune(scope, now)
+            return sent[-1] + self.budgets[scope].window_s - now if sent else 0.0
+
+    def record(self, scope: str, count: int = 1) -> None:
+        """Notes sends made now (also those that bypass pacing, such as a burst)."""
+        with self._lock:
+            now = self._clock()
+            self._sent[scope].extend([now] * count)
+
+    def saturate(self, scope: str) -> None:
+        """Notes that the scope's whole budget was just spent (after a burst)."""
+        self.record(scope, self.budgets[scope].requests)
+
+    def before_send(self, scope: str) -> float:
+        """Waits until a send fits the budget, records it, and returns the seconds waited."""
+        waited = 0.0
+        while (wait := self.delay(scope)) > 0:
+            self._sleep(wait)
+            waited += wait
+        self.record(scope)
+        return waited
+
+    def wait_quiet(self, scope: str) -> float:
+        """Waits until the scope has been quiet for a whole window; returns the seconds waited."""
+        wait = self.quiet_delay(scope)
+        if wait > 0:
+            self._sleep(wait)
+        return max(0.0, wait)
+
+    def retry_bound(self) -> float:
+        """Returns the longest Retry-After a rate-limit 429 can legitimately ask for (one window, rounded up)."""
+        return max(budget.window_s for budget in self.budgets.values()) + 1

@@ -1,0 +1,38 @@
+"""A burst runs with Locust's distributed mode (a master and two workers) on loopback, and still meets the limit exactly."""
+
+import time
+
+import pytest
+
+from lhv.device.launcher import start_device
+from lhv.device.settings import DeviceSettings
+from lhv.errors import NotApplicable
+from lhv.load.burst import BurstRequest, LoadDriver
+from lhv.load.judge import lane_findings, read_lane
+
+pytestmark = pytest.mark.slow
+
+
+def test_distributed_burst_meets_the_limit_exactly(tmp_path):
+    device = start_device(DeviceSettings(state_dir=str(tmp_path / "device"), anonymous_limit=10,
+                                         authenticated_limit=10, rate_window_seconds=3))
+    try:
+        time.sleep(0.1)
+        driver = LoadDriver(device.https_url, str(device.ca_cert), tmp_path / "record", consent=False, workers=2)
+        result = driver.run("PLAN_006", "distributed", [BurstRequest("anonymous", "GET", "/") for _ in range(11)],
+                            time_bound_s=20)
+    finally:
+        device.stop()
+    assert result.workers == 2 and len(result.outcomes) == 11, result.log_tail
+    reading = read_lane("anonymous", result.outcomes)
+    assert reading.succeeded == 10 and reading.limited == 1
+    assert all(f.passed for f in lane_findings(reading, 10, 0, ordered=False))
+    kept = {a["name"].rsplit("/", 1)[1] for a in result.attachments}
+    assert {"locust-report.html", "locust_stats.csv", "outcomes.jsonl"} <= kept
+    assert (tmp_path / "record" / "attachments" / "PLAN_006" / "distributed" / "locust-report.html").stat().st_size > 0
+
+
+def test_no_burst_against_a_remote_target_without_consent(tmp_path):
+    driver = LoadDriver("https://192.0.2.10", None, tmp_path, consent=False)
+    with pytest.raises(NotApplicable, match="allow_load"):
+        driver.run("PLAN_006", "x", [BurstRequest("anonymous", "GET", "/")], time_bound_s=1)

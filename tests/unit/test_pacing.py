@@ -1,0 +1,62 @@
+"""The pacer keeps the harness under the profile's limits per scope, and knows when the client is quiet."""
+
+import pytest
+
+from lhv.pacing import ANONYMOUS, AUTHENTICATED, Budget, RatePacer, budgets_for
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now, self.slept = 0.0, []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake():
+    return FakeTime()
+
+
+def test_budgets_stay_under_the_limit_and_widen_the_window():
+    budgets = budgets_for(100, 1000, 60, 2)
+    assert budgets[ANONYMOUS] == Budget(98, 63.0)
+    assert budgets[AUTHENTICATED].requests == 998
+    assert budgets_for(20, 50, 2, 0)[ANONYMOUS].window_s == 2.25
+
+
+def test_sends_beyond_the_budget_wait_for_the_oldest_to_leave_the_window(fake):
+    pacer = RatePacer({ANONYMOUS: Budget(3, 10)}, clock=fake.clock, sleep=fake.sleep)
+    for _ in range(3):
+        assert pacer.before_send(ANONYMOUS) == 0
+        fake.now += 1
+    assert pacer.before_send(ANONYMOUS) == pytest.approx(7)  # first send at 0 leaves the window at 10; now is 3
+    assert fake.now == pytest.approx(10)
+
+
+def test_scopes_have_separate_budgets(fake):
+    pacer = RatePacer({ANONYMOUS: Budget(1, 10), AUTHENTICATED: Budget(1, 10)}, clock=fake.clock, sleep=fake.sleep)
+    pacer.before_send(ANONYMOUS)
+    assert pacer.delay(AUTHENTICATED) == 0
+    assert pacer.delay(ANONYMOUS) == pytest.approx(10)
+
+
+def test_quiet_means_nothing_sent_within_the_window(fake):
+    pacer = RatePacer({ANONYMOUS: Budget(5, 10)}, clock=fake.clock, sleep=fake.sleep)
+    assert pacer.wait_quiet(ANONYMOUS) == 0
+    pacer.record(ANONYMOUS)
+    fake.now += 4
+    assert pacer.quiet_delay(ANONYMOUS) == pytest.approx(6)
+    assert pacer.wait_quiet(ANONYMOUS) == pytest.approx(6)
+    assert pacer.quiet_delay(ANONYMOUS) == 0
+
+
+def test_a_burst_saturates_the_budget(fake):
+    pacer = RatePacer({ANONYMOUS: Budget(5, 10)}, clock=fake.clock, sleep=fake.sleep)
+    pacer.saturate(ANONYMOUS)
+    assert pacer.delay(ANONYMOUS) == pytest.approx(10)
+    assert pacer.retry_bound() == 11

@@ -1,0 +1,79 @@
+"""PLAN_004 Enforcing HTTPS protocol for API communications.
+
+Purpose: every route of the dialect sent over plain HTTP, including a POST /login with valid
+credentials and bearer routes with a valid token, is redirected (301/302/307/308) to the same host
+and path over HTTPS, or refused (no connection, or a 4xx without a token); it never returns data or a
+token. Every HTTPS response carries Strict-Transport-Security with max-age of at least 180 days.
+The test user's password and token cross plain HTTP on purpose: that is what this plan proves harmless.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+from lhv.checks import header_present, no_token_in, require
+from lhv.http import ConnectionRefused
+
+PLAN_ID = "PLAN_004"
+REDIRECTS = (301, 302, 307, 308)
+MIN_HSTS_MAX_AGE = 15552000  # 180 days (CONTRACT.md §1)
+HTTPS_SAMPLES = (("root", False), ("health", False), ("device_information", True), ("device_information", False))
+
+
+def _request_for(api, intent, user, token):
+    """Returns (route, keyword arguments) that exercise an intent as a legitimate client would."""
+    route = api.dialect.route(intent)
+    if intent == "login":
+        return route, {"form": api.dialect.login_form(user.username, user.password)}
+    kwargs = {"token": token} if route.needs_token else {}
+    if route.method in ("POST", "PUT", "PATCH"):
+        kwargs["json_body"] = {}
+    return route, kwargs
+
+
+def test_plain_http_never_serves_data(target, api, accounts, step):
+    """Every route of the dialect sent over plain HTTP is redirected to the same path over HTTPS or refused."""
+    https = urlsplit(target.base_url)
+    token = api.fresh_token(accounts.user)  # fresh: the routes must be judged with a token they would accept
+    for intent in api.dialect.routes:
+        route, kwargs = _request_for(api, intent, accounts.user, token)
+        plain = target.http_url.rstrip("/") + target.profile.target.version_prefix + route.path
+        expected_path = https.path.rstrip("/") + route.path
+        with step(f"Send {route.method} {route.path} over plain HTTP ({plain})"
+                  + (" with valid credentials" if "form" in kwargs else " with a valid token" if "token" in kwargs
+                     else ""),
+                  expect=f"{'/'.join(map(str, REDIRECTS))} to https://{https.hostname}…{expected_path}, or refused; "
+                         "no data and no token"):
+            try:
+                reply = api.client.request(route.method, route.path, url=plain, **kwargs)
+            except ConnectionRefused as exc:
+                require("https-redirect-or-refusal", True, "", f"refused: {exc}")
+                continue
+            no_token_in(reply)
+            if reply.status in REDIRECTS:
+                location = urlsplit(reply.headers.get("Location", ""))
+                same = location.scheme == "https" and location.path == expected_path \
+                    and (location.hostname or "").lower() == (https.hostname or "").lower()
+                require("https-redirect-or-refusal", same,
+                        f"{reply.status} to {reply.headers.get('Location')!r}, not to "
+                        f"https://{https.hostname}…{expected_path}",
+                        f"{reply.status} to {reply.headers.get('Location')}")
+            else:
+                require("https-redirect-or-refusal", 400 <= reply.status < 500,
+                        f"plain HTTP answered {reply.status} ({len(reply.text)} bytes): it serves the API without TLS",
+                        f"refused with {reply.status}")
+
+
+def test_https_responses_carry_hsts(target, api, accounts, step):
+    """HTTPS responses carry Strict-Transport-Security with max-age of at least 180 days."""
+    for intent, with_token in HTTPS_SAMPLES:
+        route = api.dialect.route(intent)
+        with step(f"Send {route.method} {route.path} over HTTPS"
+                  + (" with a valid token" if with_token else " without a token" if route.needs_token else ""),
+                  expect=f"Strict-Transport-Security with max-age ≥ {MIN_HSTS_MAX_AGE}, on errors too"):
+            token = api.fresh_token(accounts.user) if with_token else None
+            reply = api.client.request(route.method, route.path, token=token)
+            value = header_present(reply, "Strict-Transport-Security")
+            found = re.search(r"(?i)max-age\s*=\s*\"?(\d+)", value)
+            age = int(found.group(1)) if found else None
+            require("hsts-max-age", age is not None and age >= MIN_HSTS_MAX_AGE,
+                    f"max-age is {age} (at least {MIN_HSTS_MAX_AGE} required)", f"max-age={age}")

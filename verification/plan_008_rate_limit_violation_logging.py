@@ -1,0 +1,92 @@
+"""PLAN_008 Logging and monitoring of rate limit violations.
+
+Purpose: after anonymous and authenticated violations of the rate limits, the profile's log source
+holds exactly one entry per 429 the harness received, each with a UTC timestamp, the client, the user
+(null when anonymous), the path and the count, matched to the harness's own requests by path and time.
+The violations are sent by the harness's recording client, so that every 429 is kept in the record
+beside the log entry that answers it.
+"""
+
+import json
+import time
+from urllib.parse import urlsplit
+
+from lhv.checks import require, status_is
+from lhv.findings import require_findings
+from lhv.harness.bursts import limit_of
+from lhv.logsources import json_records, log_source
+from lhv.pacing import ANONYMOUS, AUTHENTICATED
+from lhv.secrets import SECRETS
+from lhv.violations import Violation, match, matching_findings, timestamp_findings, violation_entries
+
+PLAN_ID = "PLAN_008"
+
+
+def _violate(client, target, route, scope, user=None, token=None):
+    """Sends one burst over the limit; returns the 429s received as violations."""
+    limit = limit_of(target, scope)
+    full_path = urlsplit(target.base_url).path.rstrip("/") + route.path
+    found = []
+    for _ in range(limit.burst_size):
+        sent = time.time()
+        reply = client.request(route.method, route.path, token=token)
+        if reply.status == 429:
+            found.append(Violation(sent, time.time(), (full_path, route.path), user,
+                                   limit.requests + 1 - limit.tolerance))
+    require("got-429", bool(found), f"no 429 in {limit.burst_size} {scope} requests: PLAN_006/007 judge the limit; "
+            "this plan needs violations to look for", f"{len(found)} 429(s) in {limit.burst_size} {scope} requests")
+    return found
+
+
+def test_every_429_has_one_complete_log_entry(target, api, accounts, step, lhv_run):
+    """Every 429 the harness received has exactly one log entry with timestamp, client, user, path and count."""
+    logs, skew = target.profile.logs, target.profile.auth.clock_skew_seconds
+    source = log_source(logs, target.profile.source, expand=target.expand, verify=target.verify,
+                        timeout_s=target.profile.target.timeout_seconds)
+    violations = []
+    with step("Wait until the harness has been quiet for a window (older entries stay apart from this run's)",
+              expect="no harness request within the window and the clock skew"):
+        waited = max(target.pacer.wait_quiet(ANONYMOUS), target.pacer.wait_quiet(AUTHENTICATED))
+        time.sleep(max(0.0, skew - target.profile.limits.window_seconds))
+        quiet = target.pacer.quiet_delay(ANONYMOUS) <= 0 and target.pacer.quiet_delay(AUTHENTICATED) <= 0
+        require("quiet-client", quiet,
+                "the harness sent requests within the window", f"waited {waited:.2f} s")
+    with step("Log in as the test user, then send one burst over the anonymous limit to the API root",
+              expect="at least one 429"), target.client(rate_aware=False) as client:
+        reply = api.login(accounts.user)
+        status_is(reply, 200)
+        token = api.dialect.read_token(reply).access_token
+        violations += _violate(client, target, api.dialect.route("root"), ANONYMOUS)
+    with step("Send one burst over the authenticated limit as the test user (device information)",
+              expect="at least one 429"), target.client(rate_aware=False) as client:
+        violations += _violate(client, target, api.dialect.route("device_information"), AUTHENTICATED,
+                               accounts.user.username, token)
+    with step(f"Read the rate-limit entries from the log source ({source.describe()})",
+              expect=f"entries with event \"{logs.event}\", each with a UTC timestamp"):
+        deadline = time.monotonic() + logs.settle_seconds
+        while True:
+            entries = violation_entries(json_records(source.lines()), logs.event)
+            matching = match(violations, entries, skew)
+            if not matching.unmatched or time.monotonic() >= deadline:
+                break
+            time.sleep(0.25)  # entries may take a moment to reach the source
+        step.note(f"{len(entries)} violation entries in the log; {len(violations)} 429(s) received by the harness")
+        require_findings(timestamp_findings([e for _, e in matching.pairs] + matching.extra))
+    with step("Match every 429 the harness received to the log entries by path and time (± clock skew)",
+              expect="exactly one entry per 429, each with timestamp, client, user, path and count") as record:
+        _attach_matched(lhv_run, record, matching)
+        require_findings(matching_findings(matching, len(entries)))
+
+
+def _attach_matched(lhv_run, record, matching):
+    folder = lhv_run.record_dir / "attachments" / PLAN_ID
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [{"violation": {"sent": v.sent, "received": v.received, "path": v.paths[0], "user": v.user},
+             "entry": {"index": e.index + 1, "timestamp": e.timestamp, "client": e.client,
+                       "user": e.user if e.has_user else "(no user field)", "path": e.path, "count": e.count}}
+            for v, e in matching.pairs]
+    rows += [{"violation": {"sent": v.sent, "path": v.paths[0], "user": v.user}, "entry": None}
+             for v in matching.unmatched]
+    (folder / "matched-log-entries.json").write_text(json.dumps(SECRETS.redact_json(rows), indent=2))
+    record.attachments.append({"name": f"attachments/{PLAN_ID}/matched-log-entries.json",
+                               "description": "each 429 the harness received and the log entry matched to it"})
