@@ -2,6 +2,7 @@
 
 Usage, from the repository root: python -m bench.uptime_scale [--store-url URL] [--repeat N]
 Without --store-url the month goes into a temporary SQLite store. Prints timings; asserts nothing.
+`python -m bench` runs it on SQLite and on a throwaway PostgreSQL server (item 4).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from lhv.uptime.store import Probe, ProbeStore, open_store
-from lhv.uptime.verdict import compute_availability
+from lhv.uptime.verdict import Verdict, compute_availability
 
 MONTH_START = datetime(2026, 4, 1, tzinfo=UTC)
 MONTH_END = MONTH_START + timedelta(days=30)
@@ -54,16 +57,57 @@ def month_of_probes(prober_id: str, rng: random.Random) -> list[Probe]:
     return probes
 
 
-def load(store: ProbeStore) -> None:
+def load(store: ProbeStore, say: Callable[[str], None] = print) -> int:
+    """Fills the store with the month of all three probers; returns the number of probes stored."""
     rng = random.Random(18)
+    stored = 0
     for prober_id in PROBERS:
         started = time.perf_counter()
         probes = month_of_probes(prober_id, rng)
         store.add_probes(probes)
-        print(f"loaded {len(probes):,} probes of {prober_id} in {time.perf_counter() - started:.1f} s")
+        stored += len(probes)
+        say(f"loaded {len(probes):,} probes of {prober_id} in {time.perf_counter() - started:.1f} s")
     store.add_maintenance(
         MONTH_START + timedelta(days=12), MONTH_START + timedelta(days=12, hours=2), "upgrade"
     )
+    return stored
+
+
+@dataclass(frozen=True)
+class ScaleTiming:
+    """How long the month's verdict took on one store, and what it said."""
+
+    dialect: str
+    rows: int
+    load_s: float
+    timings: list[float]
+    verdict: Verdict
+
+    @property
+    def best_s(self) -> float:
+        """Returns the fastest of the repeated verdicts."""
+        return min(self.timings)
+
+    @property
+    def median_s(self) -> float:
+        """Returns the median of the repeated verdicts."""
+        return statistics.median(self.timings)
+
+
+def measure(url: str, repeat: int, say: Callable[[str], None] = print) -> ScaleTiming:
+    """Loads the month into the empty store at url and times compute_availability over it repeat times."""
+    with open_store(url) as store:
+        started = time.perf_counter()
+        rows = load(store, say)
+        load_s = time.perf_counter() - started
+        timings = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            verdict = compute_availability(
+                store, MONTH_START, MONTH_END, interval_s=INTERVAL_S, probe_timeout_s=5
+            )
+            timings.append(time.perf_counter() - started)
+        return ScaleTiming(store.dialect, rows, load_s, timings, verdict)
 
 
 def main() -> None:
@@ -73,18 +117,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         url = args.store_url or f"sqlite:///{Path(scratch) / 'uptime-scale.sqlite3'}"
-        with open_store(url) as store:
-            load(store)
-            timings = []
-            for _ in range(args.repeat):
-                started = time.perf_counter()
-                verdict = compute_availability(
-                    store, MONTH_START, MONTH_END, interval_s=INTERVAL_S, probe_timeout_s=5
-                )
-                timings.append(time.perf_counter() - started)
+        timing = measure(url, args.repeat)
+    verdict = timing.verdict
     print(
-        f"{store.dialect}: verdict over {verdict.probes:,} probes / {verdict.intervals.total:,} intervals:"
-        f" best {min(timings):.3f} s, median {statistics.median(timings):.3f} s of {args.repeat}"
+        f"{timing.dialect}: verdict over {verdict.probes:,} probes / {verdict.intervals.total:,} intervals:"
+        f" best {timing.best_s:.3f} s, median {timing.median_s:.3f} s of {args.repeat}"
     )
     print(
         f"outcome {verdict.outcome}: {verdict.reason}; {len(verdict.incidents)} incidents,"

@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 
 from lhv.errors import ConfigError
+from lhv.lint import command as check_payload_command
+from lhv import payload_command
 from lhv.uptime import command as probe_commands
 
 EXIT_USAGE = 2
@@ -27,7 +29,7 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
             return EXIT_USAGE
     argv = ["--pyargs", "verification", "-q", "-p", "no:cacheprovider", "--reports-dir", args.reports_dir,
             "--tester", args.tester]
-    for name in ("profile", "target_url", "run_id"):
+    for name in ("profile", "target_url", "run_id", "dialect"):
         value = getattr(args, name)
         if value:
             argv += [f"--{name.replace('_', '-')}", value]
@@ -35,10 +37,28 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
         argv += ["--fault", fault]
     for plan in args.plan:
         argv += ["--plan", plan]
+    if args.suite:
+        argv += ["--suite", args.suite]
     if args.allow_load:
         argv.append("--allow-load")
+    if getattr(args, "scanner_report", None):
+        from lhv.scanners.reports import load_report
+
+        try:
+            load_report(args.scanner_report)  # a report that cannot be read is a usage error, before any traffic
+        except ConfigError as exc:
+            print(f"lhv: --scanner-report: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        argv += ["--scanner-report", args.scanner_report]
     code = int(pytest.main(argv + extra))
     return code if code in (0, 1, 2) else EXIT_USAGE
+
+
+def _fuzz(args: argparse.Namespace, extra: list[str]) -> int:
+    """PLAN_019's contract fuzzing alone, with the profile's hunt budget ([fuzzing] hunt_cases, hunt_seconds)."""
+    args.plan, args.suite, args.scanner_report = ["PLAN_019"], None, None
+    seed = ["--fuzz-seed", str(args.seed)] if args.seed is not None else []
+    return _verify(args, ["-m", "fuzzing", "--fuzz-hunt", *seed, *extra])
 
 
 def _device_serve(args: argparse.Namespace) -> int:
@@ -55,7 +75,8 @@ def _device_serve(args: argparse.Namespace) -> int:
     state = Path(args.state_dir or tempfile.mkdtemp(prefix="lhv-device-"))
     settings = DeviceSettings(state_dir=str(state), token_lifetime_seconds=args.token_lifetime,
                               lockout_threshold=args.lockout_threshold, lockout_seconds=args.lockout_seconds,
-                              faults=args.fault, https_port=args.port, http_port=args.http_port)
+                              faults=args.fault, https_port=args.port, http_port=args.http_port,
+                              dialect=args.dialect)
     print(f"reference device state in {state} (credentials.json holds the generated passwords)", flush=True)
     try:
         serve(settings)
@@ -145,16 +166,37 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--target-url", help="override the profile's base URL")
     verify.add_argument("--fault", action="append", default=[], help="switch on a fault of the embedded device")
     verify.add_argument("--plan", action="append", default=[], help="run only this plan, e.g. PLAN_002")
+    verify.add_argument("--dialect", choices=["plan", "v2"], help="the target's API dialect, instead of the "
+                                                                   "profile's target.dialect (CONTRACT.md Appendix)")
+    verify.add_argument("--suite", help="run only a suite of verification/catalog.toml, e.g. integration "
+                                        "(production-safe)")
     verify.add_argument("--tester", default="unnamed tester", help='e.g. "Jane Doe (JD-017)"')
     verify.add_argument("--run-id", help="id of this run")
     verify.add_argument("--reports-dir", default="reports", help="where reports/<run-id>/ goes")
     verify.add_argument("--allow-load", action="store_true", help="consent to load against a non-loopback target")
+    verify.add_argument("--scanner-report", help="an external scanner's report for PLAN_019 (ZAP JSON, Intruder CSV "
+                                                 "or JSON), gated at the profile's security.scanner_fail_at")
     verify.set_defaults(handler=_verify)
+
+    fuzz = commands.add_parser("fuzz", help="run only PLAN_019's contract fuzzing, with the profile's larger hunt "
+                                            "budget (extra arguments go to pytest)")
+    fuzz.add_argument("--profile", help="target profile (TOML); default: the embedded reference device")
+    fuzz.add_argument("--target-url", help="override the profile's base URL")
+    fuzz.add_argument("--fault", action="append", default=[], help="switch on a fault of the embedded device")
+    fuzz.add_argument("--dialect", choices=["plan", "v2"], help="the target's API dialect, instead of the profile's")
+    fuzz.add_argument("--seed", type=int, help="the seed to generate from (a record names the seed it used)")
+    fuzz.add_argument("--tester", default="unnamed tester", help='e.g. "Jane Doe (JD-017)"')
+    fuzz.add_argument("--run-id", help="id of this run")
+    fuzz.add_argument("--reports-dir", default="reports", help="where reports/<run-id>/ goes")
+    fuzz.add_argument("--allow-load", action="store_true", help="consent to load against a non-loopback target")
+    fuzz.set_defaults(handler=_fuzz)
 
     device = commands.add_parser("device", help="the reference device").add_subparsers(dest="device_command",
                                                                                         required=True)
     serve = device.add_parser("serve", help="run the reference device alone on loopback")
     serve.add_argument("--fault", action="append", default=[])
+    serve.add_argument("--dialect", choices=["plan", "v2"], default="plan",
+                       help="the API shape the device serves (CONTRACT.md; v2: its Appendix)")
     serve.add_argument("--port", type=int, default=8443, help="HTTPS port (0: any free port)")
     serve.add_argument("--http-port", type=int, default=8080, help="plain-HTTP redirect port (0: any free port)")
     serve.add_argument("--token-lifetime", type=int, default=3600, help="seconds")
@@ -173,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_user.set_defaults(handler=lambda args, extra: _device_add_user(args))
 
     probe_commands.add_parser(commands)
+    check_payload_command.add_parser(commands)
+    payload_command.add_parser(commands)
 
     record = commands.add_parser("record", help="check, sign and compare test-run records").add_subparsers(
         dest="record_command", required=True)
@@ -195,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     """Runs the lhv command."""
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "verify":
+    if extra and args.command not in ("verify", "fuzz"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return args.handler(args, extra)
 

@@ -77,7 +77,7 @@ def _redact_body(content: bytes, content_type: str) -> Any:
     if "json" in content_type:
         try:
             return SECRETS.redact_json(json.loads(text))
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes: kept as text
             pass
     if "x-www-form-urlencoded" in content_type:
         return SECRETS.redact(_mask_password_field(text))

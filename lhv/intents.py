@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from lhv.contract import SCORING_SYSTEM_BY_CODE
 
 
 @dataclass(frozen=True)
@@ -32,17 +34,39 @@ class SeverityRequest:
     """Assess the severity of one lesion: image, condition, body site, systems and the patient's answers."""
 
     image: Image
-    condition_code: str
-    condition_display: str
+    condition_code: str | None  # None leaves the known condition out (a rejection case)
+    condition_display: str | None
     body_site: str | None
     systems: tuple[str, ...]
-    answers: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    answers: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # system → item → value
     subject: str | None = "fake-patient-id"
 
     def without_body_site(self) -> "SeverityRequest":
         """Returns the same request with the body site left out."""
-        return SeverityRequest(self.image, self.condition_code, self.condition_display, None, self.systems,
-                               self.answers, self.subject)
+        return replace(self, body_site=None)
+
+
+# Request fields in the plans' words; a dialect says where each one sits in its bodies (Dialect.field_loc).
+REQUEST_FIELDS = ("body", "subject", "images", "image", "image_data", "image_type", "condition", "body_site",
+                  "systems", "answers", "answer")
+
+
+@dataclass(frozen=True)
+class RequestField:
+    """A field of a clinical request, e.g. the body site, image 2's data, or apasi's surface answer."""
+
+    name: str  # one of REQUEST_FIELDS
+    image: int | None = None  # which image of a diagnosis request (image, image_data, image_type)
+    system: str | None = None  # whose questionnaire (answers, answer)
+    item: str | None = None  # which answer (answer)
+
+    def __post_init__(self) -> None:
+        if self.name not in REQUEST_FIELDS:
+            raise ValueError(f"unknown request field {self.name!r}; known: {', '.join(REQUEST_FIELDS)}")
+
+    def __str__(self) -> str:
+        where = [f"image {self.image + 1}" if self.image is not None else "", self.system or "", self.item or ""]
+        return " ".join([self.name.replace("_", " "), *(part for part in where if part)])
 
 
 @dataclass(frozen=True)
@@ -81,13 +105,21 @@ class SystemScore:
     score: float
     category: str
     intensity: int | None
-    items: Mapping[str, float]
+    items: Mapping[str, float]  # every AI item and echoed answer, by code
     contribution: float | None
+
+    @property
+    def echoed_answers(self) -> dict[str, float]:
+        """The items that are the patient's answers (by the contract's table of the system), as echoed."""
+        spec = SCORING_SYSTEM_BY_CODE.get(self.system)
+        codes = {item.code for item in spec.answers} if spec else set()
+        return {code: value for code, value in self.items.items() if code in codes}
 
 
 @dataclass(frozen=True)
 class SeverityReport:
     """A severity-assessment answer read into the plans' terms."""
 
-    systems: Mapping[str, SystemScore]
+    systems: Mapping[str, SystemScore]  # by system code, in the order the reply lists them
     resource: dict
+    images: tuple[ImageAnalysis, ...] = ()  # the analysis of the request's image

@@ -92,6 +92,7 @@ class LimitsSection(_Section):
     window_seconds: float = Field(60, gt=0)
     tolerance: int = Field(0, ge=0)
     load_workers: int = Field(0, ge=0, le=32)  # PLAN_006/007 bursts: 0 = one Locust process, n = master + n workers
+    max_body_bytes: int = Field(20 * 1024 * 1024, gt=0)  # CONTRACT.md §1: a larger request body gets 413 (PLAN_019)
 
 
 class LogsSection(_Section):
@@ -174,6 +175,80 @@ class UptimeSection(_Section):
         return self
 
 
+class ClinicalSection(_Section):
+    """Clinical test data (PLAN_009–013, 017): images, payload files and PLAN_013's labelled set."""
+
+    images_dir: str = ""  # "" = the packaged fixtures/images; relative paths are relative to the profile
+    payloads_dir: str = ""  # "" = the packaged payloads/ (payload files, /work/payload_format.md)
+    labelled_manifest: str = ""  # "" = fixtures/images/labelled/manifest.csv; CSV case_id,image,icd11
+    images_per_case: int = Field(3, ge=2, le=5)  # PLAN_013's k: images per lesion in the multi-image request
+    significance: float = Field(0.05, gt=0, lt=1)  # PLAN_013: the paired exact test's p must be below this
+
+
+class PropertiesSection(_Section):
+    """Property-based checks (hypothesis) inside the clinical plans: each example is one real request."""
+
+    examples: int = Field(20, ge=1, le=1000)  # examples per property
+    seed: int | None = None  # None: a fresh seed per run, written in the record
+
+
+class IntegrationSection(_Section):
+    """A customer's integration: what `--suite integration` checks and its validation checklist shows."""
+
+    customer: str = ""  # who integrates, shown on the checklist
+    scoring_systems: list[str] = []  # the systems the customer's client requests; [] = those its examples request
+    body_sites: list[str] = []  # the body-site codes the customer's UI offers; [] = all of the contract's
+    payloads: list[str] = []  # the customer's example requests (files or folders, relative to the profile):
+    #                           payload files or request bodies as sent; [] = the bundled payloads/customer
+    reports_per_month: int = Field(0, ge=0)  # the customer's volume estimate; 0 = none given
+    reports_per_month_at_scale: int = Field(0, ge=0)  # a later estimate (e.g. year 3); 0 = none
+    requests_per_report: int = Field(1, ge=1, le=20)  # clinical requests per report
+    active_days_per_month: float = Field(30, gt=0, le=31)  # days with traffic
+    active_hours_per_day: float = Field(24, gt=0, le=24)  # hours with traffic on those days
+    peak_factor: float = Field(3, ge=1, le=1000)  # the busiest minute's rate over the active hours' average
+    logins: Literal["reuse-token", "per-report"] = "reuse-token"  # how the client gets its tokens
+    attestation: str = ""  # the customer's confirmation of its client's behaviour (lhv/attestation.py format)
+
+    @field_validator("scoring_systems")
+    @classmethod
+    def _systems(cls, codes: list[str]) -> list[str]:
+        from lhv.contract import SCORING_SYSTEM_BY_CODE
+
+        unknown = [code for code in codes if code not in SCORING_SYSTEM_BY_CODE]
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)}: not a scoring system of the contract "
+                             f"({', '.join(SCORING_SYSTEM_BY_CODE)})")
+        return codes
+
+    @field_validator("body_sites")
+    @classmethod
+    def _sites(cls, codes: list[str]) -> list[str]:
+        from lhv.contract import BODY_SITE_BY_CODE
+
+        unknown = [code for code in codes if code not in BODY_SITE_BY_CODE]
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)}: not a body-site code of the contract (e.g. arm_left)")
+        return codes
+
+
+class FuzzingSection(_Section):
+    """PLAN_019's schemathesis fuzzing of the contract, and `lhv fuzz`: budgets, seed and document."""
+
+    cases: int = Field(100, ge=1, le=100_000)  # PLAN_019: generated requests in all, split over the operations
+    seconds: float = Field(60, gt=0, le=86_400)  # PLAN_019: the fuzzing stops after this long, whatever is left
+    hunt_cases: int = Field(2000, ge=1, le=1_000_000)  # `lhv fuzz`: a longer hunt, run on its own
+    hunt_seconds: float = Field(900, gt=0, le=86_400)
+    seed: int | None = None  # None: a fresh seed per run, written in the record (give it to reproduce a run)
+    openapi: str = ""  # "" = the harness's document of the dialect; or a JSON file (relative to the profile)
+
+
+class SecuritySection(_Section):
+    """PLAN_019's security pass and external scanner reports (--scanner-report)."""
+
+    scanner_fail_at: Literal["info", "low", "medium", "high", "critical"] = "high"  # a report finding at or
+    # above this severity fails PLAN_019; the harness's own findings always do (each breaks the contract)
+
+
 class PlansSection(_Section):
     """Which plans the target allows."""
 
@@ -192,6 +267,11 @@ class Profile(_Section):
     logs: LogsSection = LogsSection()
     inspection: InspectionSection = InspectionSection()
     uptime: UptimeSection = UptimeSection()
+    clinical: ClinicalSection = ClinicalSection()
+    properties: PropertiesSection = PropertiesSection()
+    integration: IntegrationSection = IntegrationSection()
+    fuzzing: FuzzingSection = FuzzingSection()
+    security: SecuritySection = SecuritySection()
     plans: PlansSection = PlansSection()
     source: str = Field("", exclude=True)
     sha256: str = Field("", exclude=True)

@@ -29,6 +29,7 @@ class SecretBook:
 
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
+        self._images: set[str] = set()
 
     def add(self, value: str | None, kind: str) -> None:
         """Registers a secret (and its common encodings) under a label."""
@@ -41,12 +42,20 @@ class SecretBook:
             if encoded != value:
                 self._secrets[encoded] = kind
 
+    def add_image(self, data: str | None) -> None:
+        """Registers image text as sent, for forms the base64 pattern misses (wrapped lines, raw bytes)."""
+        if data and len(data) >= 64:
+            self._images.add(data)
+
     def values(self) -> list[str]:
         """Returns the raw secrets, for scans that prove none leaked."""
         return list(self._secrets)
 
     def redact(self, text: str) -> str:
         """Returns text with secrets, bearer tokens, JWTs and image data replaced."""
+        for image in sorted(self._images, key=len, reverse=True):
+            if image in text:
+                text = text.replace(image, image_digest(image))
         for value in sorted(self._secrets, key=len, reverse=True):
             if value in text:
                 text = text.replace(value, f"[REDACTED {self._secrets[value]}]")

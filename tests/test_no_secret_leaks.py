@@ -1,7 +1,9 @@
 """No password, token, stored hash or image data of a run appears in any artefact or on the console."""
 
+import base64
 import re
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +14,24 @@ from lhv.secrets import SECRETS
 pytestmark = pytest.mark.slow
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.")
+IMAGES = Path(__file__).resolve().parents[1] / "fixtures" / "images"
+
+
+def _image_fragments() -> list[str]:
+    """Pieces of every fixture image's base64 that only image data can contain: three 76-character lines (as
+    the whitespace case wraps them) and a slice of the URL-safe form; the device's 31-character echo of a
+    JPEG header is shorter than any of them."""
+    fragments = []
+    for path in sorted(IMAGES.rglob("*")):
+        if path.suffix.lower() not in (".jpg", ".png"):
+            continue
+        raw = path.read_bytes()
+        text = base64.b64encode(raw).decode()
+        lines = [text[i:i + 76] for i in range(76, len(text) - 76, 76)]
+        fragments += [lines[len(lines) // 4], lines[len(lines) // 2], lines[3 * len(lines) // 4]]
+        urlsafe = base64.urlsafe_b64encode(raw).decode()
+        fragments.append(urlsafe[len(urlsafe) // 2:len(urlsafe) // 2 + 76])
+    return fragments
 
 
 def _keep_stored_hashes(monkeypatch) -> list[str]:
@@ -38,6 +58,8 @@ def test_a_whole_run_leaks_no_secret(tmp_path, capfd, monkeypatch):
     assert len(stored_hashes) >= 6, "the run should have registered accounts"
     secrets = SECRETS.values() + stored_hashes
     assert len(secrets) >= 6, "the run should have seen passwords and tokens"
+    image_fragments = _image_fragments()
+    assert len(image_fragments) > 400
     artefacts = [p for p in reports.rglob("*") if p.is_file()]
     assert {p.name for p in artefacts} >= {"results.json", "record.html", "junit.xml"}
     for name, text in [(str(p), p.read_text(errors="replace")) for p in artefacts] + \
@@ -45,3 +67,5 @@ def test_a_whole_run_leaks_no_secret(tmp_path, capfd, monkeypatch):
         for secret in secrets:
             assert secret not in text, f"a secret leaked into {name}"
         assert not JWT.search(text), f"a JWT leaked into {name}"
+        for fragment in image_fragments:
+            assert fragment not in text, f"image data leaked into {name}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import traceback
 
 from fastapi import FastAPI, Request
@@ -10,7 +11,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lhv.device.availability import install_availability_faults
+from lhv.device.body_limit import install_body_limit
 from lhv.device.context import DeviceContext
+from lhv.device.disclosure import install_disclosure_faults
+from lhv.device.documentation import install_documentation
 from lhv.device.ratelimit import install_rate_limits
 from lhv.device.routes_auth import auth_router
 from lhv.device.routes_core import core_router
@@ -26,43 +30,51 @@ def create_app(ctx: DeviceContext) -> FastAPI:
     app.include_router(auth_router(ctx))
     app.include_router(_clinical_router(ctx))
     _install_error_handlers(app, ctx)
+    install_body_limit(app, ctx)  # innermost: a streamed body's 413 is raised where the route reads it
     install_rate_limits(app, ctx)  # added before the headers: 429s carry HSTS too
     _install_headers(app, ctx)
+    install_disclosure_faults(app, ctx)
     install_availability_faults(app, ctx)  # outermost: a dropped request skips everything
+    install_documentation(app, ctx)
     return app
 
 
 def _clinical_router(ctx: DeviceContext):
+    """The clinical routes in the dialect the device was started with (settings.dialect)."""
+    if ctx.settings.dialect == "v2":
+        from lhv.device.routes_clinical_v2 import clinical_router_v2
+
+        return clinical_router_v2(ctx)
+    if ctx.settings.dialect != "plan":
+        raise ValueError(f"the reference device serves the plan or the v2 dialect, not {ctx.settings.dialect!r}")
     from lhv.device.routes_clinical import clinical_router
 
     return clinical_router(ctx)
 
 
 def _install_error_handlers(app: FastAPI, ctx: DeviceContext) -> None:
+    # Fault `stack-trace-errors` (a debug mode left on): every error body carries the traceback of its exception.
+    def traced(body: dict, exc: Exception) -> dict:
+        return {**body, "trace": traceback.format_exception(exc)} if ctx.has("stack-trace-errors") else body
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(traced({"detail": exc.detail}, exc), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": _jsonable(exc.errors())}, status_code=422)
+        return JSONResponse(traced({"detail": _jsonable(exc.errors())}, exc), status_code=422)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> JSONResponse:
         ctx.log.write("server_error", path=request.url.path, error=type(exc).__name__)
-        if ctx.has("stack-trace-errors"):
-            return JSONResponse({"detail": traceback.format_exc()}, status_code=500)
-        return JSONResponse({"detail": "Internal server error"}, status_code=500)
+        return JSONResponse(traced({"detail": "Internal server error"}, exc), status_code=500)
 
 
 def _install_headers(app: FastAPI, ctx: DeviceContext) -> None:
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > ctx.settings.max_body_bytes:
-            response = JSONResponse({"detail": "Request body too large"}, status_code=413)
-        else:
-            response = await call_next(request)
+        response = await call_next(request)
         if not ctx.has("no-hsts"):
             response.headers["Strict-Transport-Security"] = HSTS
         response.headers["X-Content-Type-Options"] = "nosniff"
@@ -74,7 +86,20 @@ def _jsonable(errors: list[dict]) -> list[dict]:
     out = []
     for error in errors:
         item = {k: v for k, v in error.items() if k in ("type", "loc", "msg", "input")}
-        if isinstance(item.get("input"), bytes):
-            item["input"] = item["input"].decode("utf-8", "replace")
+        if "input" in item:
+            item["input"] = _echoable(item["input"])
         out.append(item)
     return out
+
+
+def _echoable(value: object) -> object:
+    """An error's input as JSON can carry it: bytes as text, and 1e999 or NaN (parsed as inf, nan) as text."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _echoable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_echoable(item) for item in value]
+    return value

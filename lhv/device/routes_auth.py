@@ -10,9 +10,24 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lhv.device.context import DeviceContext
+from lhv.device.documentation import BEARER
 from lhv.device.users import User
 
 _BAD_LOGIN = {"detail": "Incorrect username or password"}
+_MESSAGE = {"application/json": {"schema": {"type": "object", "required": ["detail"],
+                                            "properties": {"detail": {"type": "string"}}}}}
+_LOGIN_RESPONSES = {
+    401: {"description": "Wrong password or unknown user (one body for both)", "content": _MESSAGE},
+    423: {"description": "The account is locked after repeated failed logins",
+          "headers": {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 0}}},
+          "content": _MESSAGE},
+}
+_REGISTRATION_RESPONSES = {
+    403: {"description": "Only administrators may register users", "content": _MESSAGE},
+    409: {"description": "A user with this e-mail already exists", "content": _MESSAGE},
+    422: {"description": "The registration breaks the contract",
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}},
+}
 
 
 class NewUser(BaseModel):
@@ -28,8 +43,10 @@ def auth_router(ctx: DeviceContext) -> APIRouter:
     """Returns the router of /login and /users."""
     router = APIRouter()
 
-    @router.post("/login")
+    @router.post("/login", responses=_LOGIN_RESPONSES)
     def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]):
+        if ctx.has("5xx-on-unicode"):
+            _legacy_store(username, password)
         client_ip = request.client.host if request.client else "unknown"
         lock_key = ctx.lockout.key(username, client_ip)
         locked_for = ctx.lockout.seconds_left(lock_key)
@@ -51,13 +68,17 @@ def auth_router(ctx: DeviceContext) -> APIRouter:
         return {"access_token": ctx.tokens.issue(user.email), "token_type": "bearer",
                 "expires_in_minutes": max(1, round(ctx.settings.token_lifetime_seconds / 60))}
 
-    @router.post("/users", status_code=201)
+    @router.post("/users", status_code=201, responses=_REGISTRATION_RESPONSES, openapi_extra={
+        BEARER: True, "requestBody": {"required": True, "content": {"application/json": {
+            "schema": NewUser.model_json_schema()}}}})
     async def register(request: Request):
         caller = _caller_or_none(ctx, request)
         try:
             body = NewUser.model_validate_json(await request.body())
         except ValidationError as exc:
             raise RequestValidationError([_without_password(e) for e in exc.errors(include_url=False)]) from None
+        if ctx.has("5xx-on-unicode"):
+            _legacy_store(body.email, body.password)
         if not ctx.has("open-registration"):
             if caller is None:
                 raise HTTPException(401, "Could not validate credentials", headers={"WWW-Authenticate": "Bearer"})
@@ -75,6 +96,12 @@ def auth_router(ctx: DeviceContext) -> APIRouter:
         return created
 
     return router
+
+
+def _legacy_store(*fields: str) -> None:
+    """The defect of fault `5xx-on-unicode`: credentials pass through a store that only speaks ASCII."""
+    for value in fields:
+        value.encode("ascii")  # UnicodeEncodeError → 500 for any character outside ASCII
 
 
 def _without_password(error: dict) -> dict:

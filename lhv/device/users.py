@@ -88,9 +88,11 @@ class UserStore:
 
     def find(self, email: str) -> User | None:
         """Returns the user with this e-mail, if any."""
+        query, parameters = "SELECT id, email, role, password_hash FROM users WHERE email = ?", (email,)
+        if "sql-injection" in self.scheme.faults:  # the defect: the e-mail is pasted into the SQL text
+            query, parameters = f"SELECT id, email, role, password_hash FROM users WHERE email = '{email}'", ()
         with self._lock:
-            row = self._db.execute("SELECT id, email, role, password_hash FROM users WHERE email = ?",
-                                   (email,)).fetchone()
+            row = self._db.execute(query, parameters).fetchone()
         return User(row[0], row[1], row[2], row[3]) if row else None
 
     def delete(self, email: str) -> bool:

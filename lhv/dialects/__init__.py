@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from lhv.dialects.base import Dialect, DeviceInfo, TokenGrant
 from lhv.dialects.plan import PlanDialect
+from lhv.dialects.v2 import V2Dialect
 
-DIALECTS: dict[str, type[Dialect]] = {"plan": PlanDialect}
+DIALECTS: dict[str, type[Dialect]] = {"plan": PlanDialect, "v2": V2Dialect}
 
 
 def dialect_named(name: str) -> Dialect:

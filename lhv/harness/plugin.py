@@ -33,14 +33,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--run-id", help="id of this run (default: UTC time and a random suffix)")
     group.addoption("--fault", action="append", default=[], help="switch on a fault of the embedded device")
     group.addoption("--plan", action="append", default=[], help="run only this plan (repeatable), e.g. PLAN_002")
+    group.addoption("--suite", help="run only a suite of verification/catalog.toml, e.g. integration")
+    group.addoption("--dialect", choices=("plan", "v2"),
+                    help="the API dialect of the target, instead of the profile's target.dialect")
     group.addoption("--reports-dir", default="reports", help="where reports/<run-id>/ is written")
     group.addoption("--allow-load", action="store_true",
                     help="consent to load and bursts against a non-loopback target")
+    group.addoption("--scanner-report", help="an external scanner's report (ZAP JSON, Intruder CSV or JSON) for "
+                    "PLAN_019 to list and gate at the profile's security.scanner_fail_at")
+    group.addoption("--fuzz-hunt", action="store_true",
+                    help="PLAN_019's fuzzing uses the profile's hunt budget (lhv fuzz)")
+    group.addoption("--fuzz-seed", type=int, help="the seed of PLAN_019's fuzzing, instead of the profile's")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "plan(id): the verification plan a test belongs to")
     config.addinivalue_line("python_files", "plan_*.py")
+    config.addinivalue_line("python_files", "*_checklist.py")  # checks (catalog kind "check"), run when named
+    config.addinivalue_line("markers", "scanner_report: a case that runs only when --scanner-report is given")
+    config.addinivalue_line("markers", "fuzzing: the contract fuzzing case (lhv fuzz runs only these)")
 
 
 def plan_id_of(item: pytest.Item) -> str | None:
@@ -60,6 +71,9 @@ def _run_state(config: pytest.Config) -> RunState:
             profile = load_profile(option.profile) if option.profile else embedded_profile()
         except ConfigError as exc:
             _exit(str(exc))
+        if option.dialect:
+            profile = profile.model_copy(update={"target": profile.target.model_copy(
+                update={"dialect": option.dialect})})
         config.stash[_STATE] = RunState(run_id=option.run_id or new_run_id(), profile=profile,
                                         reports_dir=Path(option.reports_dir), tester=option.tester,
                                         faults=tuple(option.fault))
@@ -77,10 +91,14 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             catalog.plan(plan)
     except ConfigError as exc:
         _exit(f"--plan: {exc.field} is not a plan id")
+    suite = _suite(config.option.suite, plan_items)
+    state.suite = suite
     kept, dropped = [], []
     for item in items:
         plan = plan_id_of(item)
-        (dropped if plan is None or (wanted and plan not in wanted) else kept).append(item)
+        (kept if plan and _selected(plan, item, wanted, suite) else dropped).append(item)
+        if plan:
+            state.case_totals[plan] = state.case_totals.get(plan, 0) + 1
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -89,10 +107,47 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         plan = plan_id_of(item)
         reason = profile.plans.skip.get(plan)
         if reason is None and profile.target.production and plan in profile.plans.destructive:
-            reason = "refused: destructive plan on a production profile (target.production = true)"
+            reason = _production_refusal(plan, profile.source)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
     state.selected_plans = sorted({plan_id_of(item) for item in items})
+
+
+def _suite(name: str | None, plan_items: list[pytest.Item]) -> catalog.Suite | None:
+    """The suite --suite names; every case it lists must exist in the plans collected (else exit 2)."""
+    if not name:
+        return None
+    try:
+        chosen = catalog.suite(name)
+    except ConfigError as exc:
+        _exit(f"--suite: {exc.problem}")
+    collected = {(plan_id_of(item), getattr(item, "originalname", item.name)) for item in plan_items}
+    plans = {plan for plan, _ in collected}
+    for entry in chosen.cases:
+        plan, _, case = entry.partition("::")
+        if plan in plans and case and (plan, case) not in collected:
+            _exit(f"--suite {name}: {entry} names a case {plan} does not have (verification/catalog.toml)")
+    return chosen
+
+
+def _selected(plan: str, item: pytest.Item, wanted: set[str], suite: catalog.Suite | None) -> bool:
+    """Whether an item runs: in --plan (when given), in --suite (when given); else every plan, and no check."""
+    if wanted and plan not in wanted:
+        return False
+    if item.get_closest_marker("scanner_report") and not item.config.option.scanner_report:
+        return False  # the external-report case exists only when a report is given
+    if suite is not None:
+        return suite.selects(plan, getattr(item, "originalname", item.name))
+    entry = catalog.catalog().get(plan)
+    return bool(wanted) or entry is None or entry.kind == "plan"
+
+
+def _production_refusal(plan: str, profile_source: str) -> str:
+    """Why a destructive plan is not run on a production target, and what to run instead."""
+    hazard = catalog.plan(plan).hazard
+    what = f"{plan} {hazard}" if hazard else f"{plan} is listed in the profile's plans.destructive"
+    return (f"refused on a production target: {what}, and {profile_source} sets target.production = true; "
+            "run it against a non-production profile (the production-safe subset is --suite integration)")
 
 
 @pytest.fixture(scope="session")
@@ -156,6 +211,14 @@ def load(target: Target, lhv_run: RunState, request: pytest.FixtureRequest):
     consent = target.profile.target.allow_load or bool(request.config.option.allow_load)
     return LoadDriver(target.base_url, target.ca_file, lhv_run.record_dir, consent,
                       workers=target.profile.limits.load_workers)
+
+
+@pytest.fixture(scope="session")
+def clinic(target: Target, api: Api, lhv_run: RunState):
+    """The clinical routes in the plans' words: images, payload files and requests as the profile's user."""
+    from lhv.harness.clinical_steps import Clinic
+
+    return Clinic(target, api, lhv_run)
 
 
 @pytest.fixture

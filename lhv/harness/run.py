@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lhv.catalog import Suite
 from lhv.dialects import DeviceInfo
 from lhv.evidence import CaseEvidence
 from lhv.profile import Profile
@@ -54,6 +55,8 @@ class RunState:
     accounts_left: list[str] = field(default_factory=list)
     seeds: dict[str, str] = field(default_factory=dict)
     test_data: dict[str, list[dict]] = field(default_factory=dict)
+    suite: Suite | None = None  # the --suite the run was limited to
+    case_totals: dict[str, int] = field(default_factory=dict)  # plan → cases it has, before any selection
 
     def add_test_data(self, plan_id: str, path: Path, description: str) -> None:
         """Lists a data file a plan used, with its SHA-256, in the plan's test data."""

@@ -169,7 +169,8 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path
                               anonymous_limit=profile.limits.anonymous_requests,
                               authenticated_limit=profile.limits.authenticated_requests,
                               rate_window_seconds=profile.limits.window_seconds,
-                              probe_timeout_seconds=profile.uptime.timeout_seconds, faults=list(faults))
+                              probe_timeout_seconds=profile.uptime.timeout_seconds,
+                              max_body_bytes=profile.limits.max_body_bytes, faults=list(faults))
     device = start_device(settings)
     for label, (user_env, password_env) in EMBEDDED_ENV.items():
         os.environ[user_env] = device.credentials[label]["username"]

@@ -48,4 +48,6 @@ def write_markdown(run: dict, folder: Path) -> None:
     for plan in run["plans"]:
         (folder / f"{plan['id']}.md").write_text(_plan_page(run, plan), encoding="utf-8")
         index.append(f"| [{plan['id']}]({plan['id']}.md) | {_cell(plan['title'])} | {plan['verdict']} |")
+    if run.get("checklist"):
+        index += ["", f"Integration validation checklist: [{run['checklist']['verdict']}](checklist.md)"]
     (folder / "index.md").write_text("\n".join(index) + "\n", encoding="utf-8")

@@ -19,6 +19,7 @@ from jinja2 import Environment, select_autoescape
 from lhv import __version__, catalog
 from lhv.harness import verdicts
 from lhv.harness.run import RunState
+from lhv.record.checklist import checklist, summary_line, write_checklist
 from lhv.record.integrity import write_manifest
 from lhv.record.markdown import write_markdown
 from lhv.secrets import SECRETS
@@ -92,6 +93,7 @@ def results(state: RunState) -> dict:
             "requirements": list(entry.requirements), "risk_controls": list(entry.risk_controls),
             "objective": entry.objective, "preconditions": list(entry.preconditions),
             "test_data": state.test_data.get(plan_id, []), "verdict": verdict_by_plan[plan_id],
+            "cases_available": state.case_totals.get(plan_id, len(cases)),
             "duration_s": round(sum(c.duration_s for c in cases), 3),
             "cases": [{"name": c.name, "description": c.doc, "verdict": c.verdict, "reason": SECRETS.redact(c.reason),
                        "duration_s": c.duration_s, "notes": c.evidence.notes,
@@ -126,6 +128,9 @@ def results(state: RunState) -> dict:
         "anomalies": _anomalies(plans),
         "trace": {"requirements": _trace(plans, "requirements"), "risk_controls": _trace(plans, "risk_controls")},
         "plans": plans,
+        "suite": {"name": state.suite.name, "title": state.suite.title, "description": state.suite.description,
+                  "cases": list(state.suite.cases)} if state.suite else None,
+        "checklist": checklist(state, plans),
     }
 
 
@@ -144,6 +149,7 @@ def write_record(state: RunState) -> Path:
     (folder / "record.html").write_text(_render_html(data), encoding="utf-8")
     _write_junit(data, folder / "junit.xml")
     write_markdown(data, folder / "markdown")
+    write_checklist(data, folder)
     write_manifest(folder)
     return folder
 
@@ -180,6 +186,10 @@ def _write_junit(data: dict, path: Path) -> None:
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
+def _clipped(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 def summary_lines(state: RunState) -> list[str]:
     """Returns the one-screen summary: plan, title, verdict, duration, and where the record is."""
     data = results(state)
@@ -187,7 +197,11 @@ def summary_lines(state: RunState) -> list[str]:
     if state.aborted:
         lines.append(f"ABORTED: {SECRETS.redact(state.aborted)}")
     for plan in data["plans"]:
-        lines.append(f"{plan['id']}  {plan['verdict'].upper():<12} {plan['duration_s']:>7.1f}s  {plan['title'][:70]}")
+        lines.append(f"{plan['id']:<8}  {plan['verdict'].upper():<12} {plan['duration_s']:>7.1f}s  {_clipped(plan['title'], 70)}")
+        if plan["verdict"] == verdicts.NOT_RUN and plan["cases"] and plan["cases"][0]["reason"]:
+            lines.append(f"          {plan['cases'][0]['reason']}")
     lines.append(f"overall: {data['verdict']} (exit {data['exit_code']})")
+    if data["checklist"]:
+        lines.append(f"{summary_line(data['checklist'])}: {state.record_dir / 'checklist.html'}")
     lines.append(f"record: {state.record_dir / 'record.html'}")
     return lines

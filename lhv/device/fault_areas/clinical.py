@@ -2,4 +2,31 @@
 
 from lhv.device.faults import Fault
 
-FAULTS: tuple[Fault, ...] = ()
+FAULTS: tuple[Fault, ...] = (
+    Fault("response-not-fhir",
+          "reports carry `issued` as a local time without time zone and `status: \"Preliminary\"`, not FHIR codes",
+          ("PLAN_009",)),
+    Fault("accepts-malformed-body",
+          "the clinical routes drop unknown keys silently and coerce wrong types (\"4\" for 4) instead of 422",
+          ("PLAN_009",)),
+    Fault("rejects-png", "only image/jpeg is accepted: a valid PNG image gets 422", ("PLAN_010",)),
+    Fault("accepts-data-uri", "a lenient decoder strips a `data:image/...;base64,` prefix instead of refusing it",
+          ("PLAN_011",)),
+    Fault("accepts-non-image-base64",
+          "any valid base64 is accepted: bytes that are no image of the declared type are analysed as a blank image",
+          ("PLAN_011",)),
+    Fault("first-image-only", "diagnosis support analyses only the first image of the list", ("PLAN_012",)),
+    Fault("rejects-five-images", "an off-by-one limit check refuses 5 images (the contract allows 1-5)",
+          ("PLAN_012",)),
+    Fault("no-multi-image-gain",
+          "the aggregate diagnosis is the first image's: extra images of the lesion add no accuracy",
+          ("PLAN_013",)),
+    Fault("body-site-optional",
+          "a missing body site is not refused: zone-weighted systems are scored on a default site",
+          ("PLAN_017", "IVCL")),
+    Fault("wrong-zone-factor",
+          "zone factors come from the wrong table (apasi the next PASI region's weight, ascorad the PASI weight "
+          "in per cent, asalt an equal quarter per scalp view)", ("PLAN_017",)),
+    Fault("score-arithmetic-off", "every score is 0.5 above what its own items and answers give",
+          ("PLAN_017", "IVCL")),
+)

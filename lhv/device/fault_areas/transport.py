@@ -5,7 +5,8 @@ from lhv.device.faults import Fault
 _RATE_PLANS = ("PLAN_006", "PLAN_007")
 
 FAULTS: tuple[Fault, ...] = (
-    Fault("http-served", "the plain-HTTP listener serves the API instead of redirecting to HTTPS", ("PLAN_004",)),
+    Fault("http-served", "the plain-HTTP listener serves the API instead of redirecting to HTTPS",
+          ("PLAN_004", "IVCL")),
     Fault("no-hsts", "HTTPS responses carry no Strict-Transport-Security header", ("PLAN_004",)),
     Fault("expired-cert", "the server certificate expired 30 days ago", ("PLAN_005",)),
     Fault("self-signed-cert", "the server certificate is self-signed, not issued by the trusted CA", ("PLAN_005",)),

@@ -1,0 +1,321 @@
+"""Plan steps shared by the clinical plans: images and payload files, requests, report checks and the score oracle.
+
+Every severity reply a plan sees goes through `check_severity_report`, which recomputes each
+system's score and zone contribution with lhv.oracle from the items and echoed answers the
+reply holds and the body site the request gave; a disagreement beyond ORACLE_TOLERANCE fails
+the plan that saw it. The record shows the device's score beside the recomputed one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from lhv import oracle
+from lhv.checks import require, status_is
+from lhv.contract import SCORING_SYSTEM_BY_CODE
+from lhv.errors import CheckFailed, ConfigError
+from lhv.evidence import CURRENT_CASE, CaseEvidence, Step
+from lhv.fhir import device_elements, validate_device_schema, validate_fhir
+from lhv.harness.run import RunState
+from lhv.harness.target import Api, Target
+from lhv.http import Reply
+from lhv.pacing import AUTHENTICATED
+from lhv.intents import DiagnosisReport, Image, RequestField, SeverityReport, SeverityRequest
+from lhv.payloads import IMAGES_DIR, PAYLOADS_DIR, PayloadFile, content_type_of, describe_error, discover, \
+    encode_image, error_problems, find
+
+ORACLE_TOLERANCE = 0.01  # CONTRACT.md §7: a score further than this from its recomputation is wrong
+PROBABILITY_SUM_TOLERANCE = 0.1  # CONTRACT.md §6: probabilities sum to 100 ± 0.1
+SUBJECT = "fake-patient-id"  # the seed's subject reference
+REPORT_KIND = {"diagnose": "diagnosis", "assess_severity": "severity"}  # operation → lhv.fhir report kind
+
+
+def profile_path(target: Target, value: str, default: Path) -> Path:
+    """A path the profile names (relative to the profile file), or the packaged default when empty."""
+    if not value:
+        return default
+    path = Path(target.expand(value)).expanduser()
+    source = Path(target.profile.source)
+    return path if path.is_absolute() or not source.is_file() else source.resolve().parent / path
+
+
+class Clinic:
+    """The clinical routes in the plans' words: images, payload files, requests, as the profile's user."""
+
+    def __init__(self, target: Target, api: Api, run: RunState) -> None:
+        self.target, self.api, self.run, self.dialect = target, api, run, api.dialect
+        settings = target.profile.clinical
+        self.images_dir = profile_path(target, settings.images_dir, IMAGES_DIR)
+        self.payloads_dir = profile_path(target, settings.payloads_dir, PAYLOADS_DIR)
+
+    def image(self, name: str, content_type: str | None = None) -> Image:
+        """An image of the images folder as standard base64 (its content type from the suffix unless given)."""
+        return self.image_file(self.images_dir / name, content_type)
+
+    @staticmethod
+    def image_file(path: Path, content_type: str | None = None) -> Image:
+        """Any image file as standard base64."""
+        return Image(content_type or content_type_of(path), encode_image(_read(path)), path.name)
+
+    def image_bytes(self, name: str) -> bytes:
+        """An image file's bytes, for rejection cases that write them otherwise."""
+        return _read(self.images_dir / name)
+
+    def token(self) -> str:
+        """A token of the profile's user that is still valid when the request goes out.
+
+        The request may have to wait for the rate pacer; that wait comes first, so a short-lived
+        token (the embedded device's lives 4 s) is not taken near its end and then held while paced.
+        """
+        wait = self.target.pacer.delay(AUTHENTICATED)
+        if wait > 0:
+            time.sleep(wait)
+        return self.api.token(self.target.credentials("user"))
+
+    def send(self, operation: str, body: dict) -> Reply:
+        """Sends a JSON body to the route that serves an operation ('diagnose', 'assess_severity')."""
+        return self.api.call(operation, token=self.token(), json_body=body)
+
+    def send_raw(self, operation: str, content: bytes) -> Reply:
+        """Sends bytes that claim to be JSON (for bodies that are not)."""
+        route = self.dialect.route(operation)
+        return self.api.client.request(route.method, route.path, token=self.token(), content=content,
+                                       headers={"Content-Type": "application/json"})
+
+    def diagnose(self, images: Sequence[Image], subject: str | None = SUBJECT) -> Reply:
+        """Asks for a diagnosis of these images of one lesion, in order."""
+        return self.send("diagnose", self.dialect.diagnosis_body(images, subject))
+
+    def assess(self, request: SeverityRequest) -> Reply:
+        """Asks for a severity assessment."""
+        return self.send("assess_severity", self.dialect.severity_body(request))
+
+    def payloads(self, operation: str | None = None, *, valid: bool | None = None) -> list[PayloadFile]:
+        """The payload files written in the target's dialect, optionally of one operation and validity."""
+        return [payload for payload in discover(self.payloads_dir)
+                if payload.dialect == self.dialect.name and operation in (None, payload.operation)
+                and valid in (None, payload.valid)]
+
+    def payload(self, name: str, plan_id: str | None = None) -> PayloadFile:
+        """The payload file of this name in the target's dialect, listed in the plan's test data."""
+        payload = find(name, self.dialect.name, self.payloads_dir)
+        if plan_id:
+            self.run.add_test_data(plan_id, payload.path, payload.description)
+        return payload
+
+    def send_payload(self, payload: PayloadFile) -> Reply:
+        """Sends a payload file's body with its images inlined."""
+        return self.send(payload.operation, payload.resolved(self.images_dir))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), None, f"cannot read image ({exc.strerror})") from None
+
+
+@dataclass
+class Collected:
+    """What a block of collected checks reports when all of them passed."""
+
+    success: str = ""
+
+
+@contextmanager
+def checks_collected(step: Step, name: str) -> Iterator[Collected]:
+    """Runs many requests' checks as one: they stay out of the step, which gets one check named `name`
+    (failed with the first failing check's message, or passed with the block's `success` text); the
+    requests themselves are filed in the step."""
+    scratch = CaseEvidence(steps=[Step(number=0, action=name, expected="", verdict="running")])
+    collected = Collected()
+    token = CURRENT_CASE.set(scratch)
+    failure: CheckFailed | None = None
+    try:
+        yield collected
+    except CheckFailed as error:
+        failure = error
+    finally:
+        CURRENT_CASE.reset(token)
+        step.exchanges.extend(scratch.steps[0].exchanges + scratch.loose_exchanges)
+        step.actual.extend(note for note in scratch.steps[0].actual if note not in step.actual)
+    require(name, failure is None, str(failure), collected.success)
+
+
+# ---- payload files ------------------------------------------------------------------------------------
+
+def expect_payload_outcome(clinic: Clinic, payload: PayloadFile, reply: Reply) -> None:
+    """The reply has the payload file's expected status and, for a refusal, exactly its expected errors."""
+    status_is(reply, payload.status)
+    expected = payload.resolved_expect(clinic.images_dir).get("errors")
+    if expected:
+        body = reply.json()
+        detail = body.get("detail") if isinstance(body, dict) else None
+        problems = error_problems(expected, detail)
+        require("expected-errors", not problems, f"{payload.name}: " + "; ".join(problems),
+                f"{payload.name}: " + "; ".join(describe_error(error) for error in detail or []))
+
+
+# ---- refusals --------------------------------------------------------------------------------------------
+
+def refused_at(clinic: Clinic, reply: Reply, operation: str, field: RequestField | str,
+               request: SeverityRequest | None = None) -> None:
+    """The reply is a 422 validation error (never a 5xx) with an error pointing at the request field."""
+    require("not-a-server-error", reply.status < 500,
+            f"the device failed with {reply.status} on a request it should refuse: a 5xx is always a device defect",
+            f"no server error ({reply.status})")
+    status_is(reply, 422)
+    where = clinic.dialect.field_loc(operation, field, request)
+    errors = clinic.dialect.errors_at(reply, operation, field, request)
+    shown = "; ".join(describe_error(error) for error in clinic.dialect.validation_errors(reply)) or "no errors"
+    require("error-points-at-field", bool(errors),
+            f"no error points at the {field} ({list(where)}); the errors: {shown}",
+            f"the {field} is named: {'; '.join(describe_error(error) for error in errors)}")
+
+
+# ---- diagnosis reports -----------------------------------------------------------------------------------
+
+def ranking_problems(ranking: Sequence, where: str) -> list[str]:
+    """What breaks CONTRACT.md §6 in a ranked list: probabilities 0–100, summing to 100 ± 0.1, sorted descending."""
+    if not ranking:
+        return [f"{where}: no conditions"]
+    problems = []
+    probabilities = [entry.probability for entry in ranking]
+    outside = [p for p in probabilities if not 0 <= p <= 100]
+    if outside:
+        problems.append(f"{where}: probabilities outside 0–100: {outside}")
+    total = math.fsum(probabilities)
+    if abs(total - 100) > PROBABILITY_SUM_TOLERANCE:
+        problems.append(f"{where}: probabilities sum to {total:.3f}, not 100 ± {PROBABILITY_SUM_TOLERANCE}")
+    if any(a < b for a, b in zip(probabilities, probabilities[1:])):
+        problems.append(f"{where}: not sorted by descending probability")
+    return problems
+
+
+def check_diagnosis_report(clinic: Clinic, reply: Reply, image_count: int) -> DiagnosisReport:
+    """Reads a diagnosis reply: one analysis per image sent, and well-formed rankings."""
+    status_is(reply, 200)
+    report = clinic.dialect.read_diagnosis(reply)
+    require("one-analysis-per-image", len(report.images) == image_count,
+            f"{image_count} image(s) sent, {len(report.images)} image analysis(es) returned",
+            f"{image_count} image(s) sent, {len(report.images)} analysis(es) returned")
+    problems = ranking_problems(report.conditions, "aggregate diagnosis")
+    for index, analysis in enumerate(report.images):
+        problems += ranking_problems(analysis.conditions, f"image {index + 1}")
+    top = report.conditions[0] if report.conditions else None
+    require("rankings-well-formed", not problems, "; ".join(problems),
+            f"aggregate top condition {top.code} {top.display} ({top.probability:g} %); every ranking sums to 100 "
+            "and is sorted" if top else "")
+    return report
+
+
+# ---- severity reports and the score oracle ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScoreCheck:
+    """One system's reported score and zone contribution set against the oracle's."""
+
+    system: str
+    result: oracle.OracleResult
+    contribution_reported: float | None
+    contribution_expected: float | None
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when score, contribution and items agree with the contract."""
+        return not self.problems
+
+    def line(self) -> str:
+        """The device's figures beside the recomputed ones, for the record."""
+        text = f"{self.system}: device {self.result.reported:g}, recomputed {self.result.formula_text}"
+        if self.contribution_expected is not None or self.contribution_reported is not None:
+            expected = "—" if self.contribution_expected is None else f"{self.contribution_expected:.2f}"
+            reported = "none" if self.contribution_reported is None else f"{self.contribution_reported:g}"
+            text += f"; zone contribution: device {reported}, recomputed {expected}"
+        return text + ("" if self.ok else f" — {'; '.join(self.problems)}")
+
+
+def score_checks(report: SeverityReport, request: SeverityRequest) -> list[ScoreCheck]:
+    """Recomputes every reported system's score and contribution from its items and the request's body site."""
+    checks = []
+    for code, result in report.systems.items():
+        if code not in SCORING_SYSTEM_BY_CODE:
+            continue  # reported but not a system of the contract: consistency_problems names it
+        judged = oracle.check(code, request.body_site, result.items, result.score, ORACLE_TOLERANCE)
+        problems = list(judged.problems)
+        if judged.expected is not None and not judged.ok and not judged.problems:
+            problems.append(f"score {result.score:g} differs from the recomputed {judged.expected:.2f} by more than "
+                            f"{ORACLE_TOLERANCE}")
+        expected_share = None
+        if SCORING_SYSTEM_BY_CODE[code].needs_zone and judged.expected is not None:
+            expected_share = oracle.recompute_contribution(code, request.body_site, result.items)
+            if result.contribution is None:
+                problems.append("no zone contribution (globalScoreContribution) for a zone-weighted system")
+            elif abs(result.contribution - expected_share) > ORACLE_TOLERANCE:
+                problems.append(f"zone contribution {result.contribution:g} differs from the recomputed "
+                                f"{expected_share:.2f}")
+        if result.intensity is not None and not 0 <= result.intensity <= 3:
+            problems.append(f"interpretation intensity {result.intensity} is outside 0–3")
+        checks.append(ScoreCheck(code, judged, result.contribution, expected_share, tuple(problems)))
+    return checks
+
+
+def consistency_problems(report: SeverityReport, request: SeverityRequest) -> list[str]:
+    """Where a severity report disagrees with its request: systems, echoed answers."""
+    problems = []
+    asked, got = list(dict.fromkeys(request.systems)), list(report.systems)
+    if sorted(asked) != sorted(got):
+        problems.append(f"results for {got or 'no system'}, but {asked} were requested")
+    for code in asked:
+        result = report.systems.get(code)
+        sent = dict(request.answers.get(code, {}))
+        if result is None or not sent:
+            continue
+        echoed = result.echoed_answers
+        differ = {item: (value, echoed.get(item)) for item, value in sent.items()
+                  if echoed.get(item) is None or abs(echoed[item] - value) > 1e-9}
+        if differ:
+            problems.append(f"{code}: echoed answers differ from those sent: "
+                            + ", ".join(f"{item} sent {a:g}, echoed {b}" for item, (a, b) in differ.items()))
+    return problems
+
+
+def check_severity_report(clinic: Clinic, reply: Reply, request: SeverityRequest) -> SeverityReport:
+    """Reads a severity reply: a result for each requested system, answers echoed, every score recomputed."""
+    status_is(reply, 200)
+    report = clinic.dialect.read_severity(reply)
+    problems = consistency_problems(report, request)
+    require("results-for-requested-systems", not problems, "; ".join(problems),
+            f"a result for each requested system ({', '.join(report.systems)}), answers echoed as sent")
+    for result in score_checks(report, request):
+        require(f"score-oracle-{result.system}", result.ok, result.line(), result.line())
+    return report
+
+
+# ---- FHIR ------------------------------------------------------------------------------------------------
+
+@cache
+def _device_elements(schema: str) -> frozenset[str]:
+    return device_elements(schema)
+
+
+def check_fhir(clinic: Clinic, reply: Reply, kind: str) -> None:
+    """The reply is valid against the device's report schema, and its standard elements against FHIR R4."""
+    body = reply.json()
+    schema = clinic.dialect.report_schema
+    own = validate_device_schema(body, kind, schema)
+    require("device-schema", own.ok, own.summary(), own.summary())
+    standard = validate_fhir(body, _device_elements(schema))
+    require("fhir-r4", standard.ok, standard.summary(), standard.summary())
+
+
+def severity_request_of(clinic: Clinic, payload: PayloadFile) -> SeverityRequest:
+    """A severity payload file's request in the plans' words (for the oracle and error locations)."""
+    return clinic.dialect.severity_request_of(payload.resolved(clinic.images_dir))

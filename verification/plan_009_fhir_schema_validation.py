@@ -1,0 +1,94 @@
+"""PLAN_009 Validation of request and response data against FHIR schemas.
+
+Purpose: valid requests (every valid payload file of the target's dialect) get 200 with a
+DiagnosticReport valid against the device's own report schema and, for its standard elements,
+against FHIR R4, every severity score agreeing with its recomputation; malformed requests (every
+invalid payload file: wrong keys such as `user` or `images`, wrong types, extra keys, broken rules,
+non-base64 images), bodies that are not JSON, and any severity request broken in one named way
+(hypothesis) get 422 with a `detail` list naming the broken field, never a 5xx.
+"""
+
+from lhv.checks import detail_list, require, status_is
+from lhv.harness.clinical_steps import (REPORT_KIND, check_diagnosis_report, check_fhir, check_severity_report,
+                                        expect_payload_outcome, refused_at, severity_request_of)
+from lhv.harness.properties import budget_for, check_property
+from lhv.harness.severity_space import broken_requests
+from lhv.payloads import describe_error
+
+PLAN_ID = "PLAN_009"
+NOT_JSON = (b'{"subject": {', b"image=psoriasis.jpg", b'{"subject": {} ,}')  # cut off, a form, a trailing comma
+PROPERTY_IMAGES = ("psoriasis.jpg", "atopic_dermatitis.jpg", "alopecia.jpg", "urticaria.png")
+
+
+def _route(clinic, operation):
+    route = clinic.dialect.route(operation)
+    return f"{route.method} {route.path}"
+
+
+def test_valid_payloads_get_reports_valid_against_the_device_schema_and_fhir_r4(clinic, step, lhv_run):
+    """Every valid payload file gets 200 with a report valid against the device schema and FHIR R4."""
+    payloads = clinic.payloads(valid=True)
+    with step(f"List the valid payload files of the {clinic.dialect.name} dialect in {clinic.payloads_dir}",
+              expect="at least one per route"):
+        operations = {payload.operation for payload in payloads}
+        require("valid-payloads-found", operations >= set(REPORT_KIND),
+                f"valid payload files only for {sorted(operations) or 'no route'}",
+                f"{len(payloads)} valid payload files")
+    for payload in payloads:
+        lhv_run.add_test_data(PLAN_ID, payload.path, payload.description)
+        severity = payload.operation == "assess_severity"
+        with step(f"Send {payload.name} to {_route(clinic, payload.operation)}: {payload.description}",
+                  expect="200 with a DiagnosticReport valid against the device schema and, for its standard "
+                         "elements, FHIR R4" + ("; every score equal to its recomputation" if severity else "")):
+            reply = clinic.send_payload(payload)
+            expect_payload_outcome(clinic, payload, reply)
+            check_fhir(clinic, reply, REPORT_KIND[payload.operation])
+            if severity:
+                check_severity_report(clinic, reply, severity_request_of(clinic, payload))
+            else:
+                check_diagnosis_report(clinic, reply, len(payload.images()))
+
+
+def test_invalid_payloads_get_422_with_their_errors(clinic, step, lhv_run):
+    """Every invalid payload file gets 422 with exactly the errors it names, never a 5xx."""
+    payloads = clinic.payloads(valid=False)
+    with step(f"List the invalid payload files of the {clinic.dialect.name} dialect in {clinic.payloads_dir}",
+              expect="at least one per route"):
+        operations = {payload.operation for payload in payloads}
+        require("invalid-payloads-found", operations >= set(REPORT_KIND),
+                f"invalid payload files only for {sorted(operations) or 'no route'}",
+                f"{len(payloads)} invalid payload files")
+    for payload in payloads:
+        lhv_run.add_test_data(PLAN_ID, payload.path, payload.description)
+        wanted = "; ".join(describe_error(error) for error in payload.expect.get("errors", []))
+        with step(f"Send {payload.name} to {_route(clinic, payload.operation)}: {payload.description}",
+                  expect=f"{payload.status}" + (f" with exactly: {wanted}" if wanted else "")):
+            expect_payload_outcome(clinic, payload, clinic.send_payload(payload))
+
+
+def test_bodies_that_are_not_json_get_422(clinic, step):
+    """A body that is not JSON gets 422 with a detail list on both clinical routes, never a 5xx."""
+    for operation in REPORT_KIND:
+        for content in NOT_JSON:
+            with step(f"Send {content.decode()!r} as application/json to {_route(clinic, operation)}",
+                      expect="422 with a detail list"):
+                reply = clinic.send_raw(operation, content)
+                status_is(reply, 422)
+                detail_list(reply)
+
+
+def test_any_severity_request_broken_one_way_gets_422_at_that_field(clinic, step, lhv_run):
+    """Any valid severity request broken in one named way gets 422 pointing at the broken field, never a 5xx."""
+    budget = budget_for(lhv_run, PLAN_ID, "broken severity requests")
+    images = tuple(clinic.image(name) for name in PROPERTY_IMAGES)
+
+    def refused_at_the_broken_field(example):
+        reply = clinic.assess(example.request)
+        refused_at(clinic, reply, "assess_severity", example.field, example.request)
+
+    with step(f"Draw {budget.examples} valid severity requests (hypothesis, seed {budget.seed}), break each in one "
+              f"named way (body site, answers, questionnaires, systems, condition, image data) and send it",
+              expect="422 with an error at the broken field for each, never a 5xx; a counterexample is "
+                     "shrunk and shown") as record:
+        check_property(record, "broken-request-refused-at-field",
+                       broken_requests(images, clinic.dialect.expresses), refused_at_the_broken_field, budget)
