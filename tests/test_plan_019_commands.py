@@ -1,0 +1,76 @@
+"""PLAN_019's commands: an external scanner report gated by the profile's severity, and `lhv fuzz` alone."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lhv.cli import main
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+ZAP = REPO / "tests" / "data" / "scanner_reports" / "zap_traditional.json"
+EMBEDDED = (REPO / "lhv" / "profiles" / "embedded.toml").read_text()
+
+
+def _embedded_profile(tmp_path: Path, extra: str) -> Path:
+    """The embedded profile with some keys replaced (TOML tables may not repeat, so whole sections are swapped)."""
+    text = EMBEDDED
+    for section in ("[fuzzing]", "[security]"):
+        if section in extra and section in text:
+            start = text.index(section)
+            end = text.find("\n[", start + 1)
+            text = text[:start] + (text[end + 1:] if end != -1 else "")
+    path = tmp_path / "embedded-variant.toml"
+    path.write_text(text + "\n" + extra)
+    return path
+
+
+def _checks(run) -> list[dict]:
+    return [check for plan in run.results["plans"] for case in plan["cases"] for step in case["steps"]
+            for check in step["checks"]]
+
+
+def test_a_scanner_finding_at_the_profiles_severity_fails_plan_019(lhv):
+    run = lhv("--plan", "PLAN_019", "--scanner-report", str(ZAP), "-k", "external_scanner")
+    assert run.code == 1, run.output
+    assert run.verdicts() == {"PLAN_019": "failed"}
+    failed = [check["name"] for check in _checks(run) if not check["passed"]]
+    assert any(name.startswith("scanner:zap:40018:") for name in failed), failed
+    plan = run.results["plans"][0]
+    assert [entry["file"] for entry in plan["test_data"]] == [ZAP.name]
+
+
+def test_a_profile_with_a_higher_severity_lets_the_same_report_pass(lhv, tmp_path):
+    profile = _embedded_profile(tmp_path, '[security]\nscanner_fail_at = "critical"\n')
+    run = lhv("--profile", str(profile), "--plan", "PLAN_019", "--scanner-report", str(ZAP), "-k", "external_scanner")
+    assert run.code == 0, run.output
+    gate = next(check for check in _checks(run) if check["name"] == "scanner-report-gate")
+    assert gate["passed"] and "0 at or above critical" in gate["detail"]
+
+
+def test_an_unreadable_scanner_report_exits_2_naming_the_file(tmp_path, capsys):
+    broken = tmp_path / "zap.json"
+    broken.write_text('{"site": [{"alerts": [{"pluginid": "1", "alert": "x"}]}]}')
+    assert main(["verify", "--plan", "PLAN_019", "--scanner-report", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert str(broken) in err and "riskcode" in err
+
+
+def test_lhv_fuzz_runs_only_the_fuzzing_with_the_hunt_budget_and_seed(tmp_path):
+    profile = _embedded_profile(tmp_path, "[fuzzing]\ncases = 5\nseconds = 5\nhunt_cases = 24\nhunt_seconds = 20\n")
+    reports = tmp_path / "reports"
+    done = subprocess.run([sys.executable, "-m", "lhv.cli", "fuzz", "--profile", str(profile), "--seed", "4242",
+                           "--reports-dir", str(reports)], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path, env=os.environ.copy())
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads(next(reports.glob("*/results.json")).read_text())
+    cases = [case["name"] for plan in results["plans"] for case in plan["cases"]]
+    assert cases == ["test_contract_fuzzing_finds_no_defect"]
+    assert results["seeds"] == {"PLAN_019 fuzzing": "4242"}
+    first_step = results["plans"][0]["cases"][0]["steps"][0]
+    assert any("budget 24 case(s) within 20 s" in note for note in first_step["actual"])
