@@ -1,0 +1,71 @@
+"""Writes bench/results.md: when and where the run was, the table, how each item is measured, and the notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from bench.rows import Row, markdown_table
+
+METHOD = {
+    "1": "Wall time of one `lhv verify` (every plan, embedded reference device, default profile) from starting "
+         "the process to its exit, divided by the floor: the waits the plans do because the embedded profile "
+         "says so (derivation below).",
+    "2": "Requests per second of the harness's own Locust burst (`lhv.load.burst.LoadDriver`, the locustfile "
+         "PLAN_006/007 use) sending its maximum burst of GET /health over HTTPS to a reference device with the "
+         "rate limits lifted, counted from the first send to the last answer; divided by the mean of wrk's rate "
+         "on the same URL just before and just after, with the same number of connections.",
+    "3": "Test cases per second of the harness's fuzzing (`fuzz_session` of lhv/harness/security_steps.py, what "
+         "PLAN_019 and `lhv fuzz` run: schemathesis as a library behind the harness's recording, rate-aware "
+         "client) against `schemathesis run` (its CLI), both on the seven operations of the harness's OpenAPI "
+         "document, one embedded device with rate limits lifted, the same seed and checks, no shrinking, no stop "
+         "at a failure, and about 400 cases each. Times exclude Python start-up and imports on both sides "
+         "(schemathesis's from its own event log: loading plus engine running time).",
+    "4": "`compute_availability` over a calendar month of 10-second health probes from three probers "
+         "(~780,000 rows, with outages, a prober restart and a maintenance window: `bench/uptime_scale.py`), "
+         "in a SQLite file and in a throwaway PostgreSQL server (fsync off), best of three after loading.",
+    "5": "Peak RSS (getrusage ru_maxrss, exact) of the harness process during the full run of item 1; the "
+         "device, Locust and other processes it starts are sampled separately (their kernel high-water mark, "
+         "VmHWM, read every 50 ms).",
+    "6": "wrk against each route of a reference device with rate limits lifted (2 threads, 4 connections, "
+         "5 s each), counting only runs where every answer was 2xx; a logged-in token for the clinical routes.",
+}
+
+
+def write_results(path: Path, rows: list[Row], machine: list[tuple[str, str]], sections: dict[str, list[str]], *,
+                  started_utc: datetime, elapsed_s: float, load: tuple[tuple[float, ...], tuple[float, ...]],
+                  loads: list[tuple[str, float]], command: str, busy_load: float) -> None:
+    """Writes the Markdown results file."""
+    before, after = load
+    lines = ["# Benchmarks", "",
+             f"Written by `{command}` (run from the repository root with `.venv/bin/python`) on "
+             f"{started_utc.isoformat(timespec='seconds')}; the whole bench took {elapsed_s:.0f} s. Numbers are "
+             "ratios of measurements taken in this one run on this one machine: absolute times drift between runs "
+             "and machines. The bench reports; it gates nothing.", "",
+             "## Machine", "", "| | |", "|---|---|"]
+    lines += [f"| {what} | {value} |" for what, value in machine]
+    lines.append(f"| load average (1, 5, 15 min) | {_load(before)} at the start, {_load(after)} at the end |")
+    lines.append("| 1-min load as each item began | " + "; ".join(f"{title}: {value:.2f}" for title, value in loads)
+                 + " |")
+    if before[0] > busy_load:
+        lines += ["", f"**Warning:** the machine was busy when the bench began (1-minute load {before[0]:.2f} > "
+                  f"{busy_load}): other work shared the CPUs, so these numbers are not those of a quiet machine."]
+    lines += ["", "## Results", "", markdown_table(rows), ""]
+    missed = [row for row in rows if row.met is False]
+    lines.append(f"Goals missed: {', '.join(sorted({r.item for r in missed}))}." if missed else "Every goal measured "
+                 "was met.")
+    lines += ["", "## How each item is measured, and notes", ""]
+    for item in sorted({row.item for row in rows}):
+        lines += [f"### Item {item}", "", METHOD.get(item, ""), ""]
+        for row in (r for r in rows if r.item == item):
+            lines += [f"- {row.name}: {note}" for note in row.notes]
+        if item == "1" and "floor" in sections:
+            lines += ["", "How the floor is derived (from `bench/floor.py`, which reads the embedded profile "
+                      "`lhv/profiles/embedded.toml`), and what each plan took in this run:", "",
+                      *sections["floor"]]
+        lines.append("")
+    path.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
+
+
+def _load(values: tuple[float, ...]) -> str:
+    return ", ".join(f"{value:.2f}" for value in values)
