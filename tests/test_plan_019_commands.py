@@ -43,6 +43,7 @@ def test_a_scanner_finding_at_the_profiles_severity_fails_plan_019(lhv):
     assert any(name.startswith("scanner:zap:40018:") for name in failed), failed
     plan = run.results["plans"][0]
     assert [entry["file"] for entry in plan["test_data"]] == [ZAP.name]
+    assert plan["optional_not_run"] == []
 
 
 def test_a_profile_with_a_higher_severity_lets_the_same_report_pass(lhv, tmp_path):
@@ -72,5 +73,7 @@ def test_lhv_fuzz_runs_only_the_fuzzing_with_the_hunt_budget_and_seed(tmp_path):
     cases = [case["name"] for plan in results["plans"] for case in plan["cases"]]
     assert cases == ["test_contract_fuzzing_finds_no_defect"]
     assert results["seeds"] == {"PLAN_019 fuzzing": "4242"}
+    [not_run] = results["plans"][0]["optional_not_run"]
+    assert "external scanner" in not_run and "--scanner-report PATH" in not_run
     first_step = results["plans"][0]["cases"][0]["steps"][0]
     assert any("budget 24 case(s) within 20 s" in note for note in first_step["actual"])

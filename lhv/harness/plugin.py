@@ -97,7 +97,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for item in items:
         plan = plan_id_of(item)
         (kept if plan and _selected(plan, item, wanted, suite) else dropped).append(item)
-        if plan:
+        if plan and _awaits_scanner_report(item):
+            state.optional_not_run.setdefault(plan, []).append(
+                f"{_first_line(item)}: runs when --scanner-report PATH names an external scanner's report")
+        elif plan:
             state.case_totals[plan] = state.case_totals.get(plan, 0) + 1
     if dropped:
         config.hook.pytest_deselected(items=dropped)
@@ -134,12 +137,22 @@ def _selected(plan: str, item: pytest.Item, wanted: set[str], suite: catalog.Sui
     """Whether an item runs: in --plan (when given), in --suite (when given); else every plan, and no check."""
     if wanted and plan not in wanted:
         return False
-    if item.get_closest_marker("scanner_report") and not item.config.option.scanner_report:
+    if _awaits_scanner_report(item):
         return False  # the external-report case exists only when a report is given
     if suite is not None:
         return suite.selects(plan, getattr(item, "originalname", item.name))
     entry = catalog.catalog().get(plan)
     return bool(wanted) or entry is None or entry.kind == "plan"
+
+
+def _awaits_scanner_report(item: pytest.Item) -> bool:
+    """Whether an item gates an external scanner report and none was given."""
+    return bool(item.get_closest_marker("scanner_report")) and not item.config.option.scanner_report
+
+
+def _first_line(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "function", None), "__doc__", None) or item.name
+    return doc.strip().splitlines()[0].rstrip(".")
 
 
 def _production_refusal(plan: str, profile_source: str) -> str:

@@ -57,6 +57,7 @@ class RunState:
     test_data: dict[str, list[dict]] = field(default_factory=dict)
     suite: Suite | None = None  # the --suite the run was limited to
     case_totals: dict[str, int] = field(default_factory=dict)  # plan → cases it has, before any selection
+    optional_not_run: dict[str, list[str]] = field(default_factory=dict)  # plan → on-request cases not asked for
 
     def add_test_data(self, plan_id: str, path: Path, description: str) -> None:
         """Lists a data file a plan used, with its SHA-256, in the plan's test data."""

@@ -94,6 +94,7 @@ def results(state: RunState) -> dict:
             "objective": entry.objective, "preconditions": list(entry.preconditions),
             "test_data": state.test_data.get(plan_id, []), "verdict": verdict_by_plan[plan_id],
             "cases_available": state.case_totals.get(plan_id, len(cases)),
+            "optional_not_run": state.optional_not_run.get(plan_id, []),
             "duration_s": round(sum(c.duration_s for c in cases), 3),
             "cases": [{"name": c.name, "description": c.doc, "verdict": c.verdict, "reason": SECRETS.redact(c.reason),
                        "duration_s": c.duration_s, "notes": c.evidence.notes,
