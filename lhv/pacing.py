@@ -60,15 +60,18 @@ class RatePacer:
             sent = self._prune(scope, now)
             return sent[-1] + self.budgets[scope].window_s - now if sent else 0.0
 
-    def record(self, scope: str, count: int = 1) -> None:
-        """Notes sends made now (also those that bypass pacing, such as a burst)."""
+    def record(self, scope: str, count: int = 1, ago_s: float = 0.0) -> None:
+        """Notes sends made now or ago_s seconds ago (also those that bypass pacing, such as a burst)."""
         with self._lock:
-            now = self._clock()
-            self._sent[scope].extend([now] * count)
+            at = self._clock() - max(0.0, ago_s)
+            sent = self._sent[scope]
+            sent.extend([at] * count)
+            if ago_s > 0 and len(sent) > count:  # keep the times in order: older entries before this burst
+                self._sent[scope] = deque(sorted(sent))
 
-    def saturate(self, scope: str) -> None:
-        """Notes that the scope's whole budget was just spent (after a burst)."""
-        self.record(scope, self.budgets[scope].requests)
+    def saturate(self, scope: str, ago_s: float = 0.0) -> None:
+        """Notes that the scope's whole budget was spent, now or ago_s seconds ago (a burst's last answer)."""
+        self.record(scope, self.budgets[scope].requests, ago_s)
 
     def before_send(self, scope: str) -> float:
         """Waits until a send fits the budget, records it, and returns the seconds waited."""

@@ -57,7 +57,9 @@ def burst_from_quiet_client(target: Target, load: LoadDriver, record: Step, plan
         return tokens
 
     result = load.run(plan_id, name, requests, time_bound_s=2 * limit.window_s + 15, prepare=prepare)
-    target.pacer.saturate(scope)
+    # the budget was spent when the device last answered, not when Locust had exited
+    last_answer = max((outcome.received for outcome in result.outcomes), default=time.time())
+    target.pacer.saturate(scope, ago_s=time.time() - last_answer)
     record.attachments.extend(result.attachments)
     outcomes = result.outcomes
     mode = "one local process" if result.workers == 1 and load.workers == 0 else \

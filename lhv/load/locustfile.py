@@ -16,6 +16,7 @@ from pathlib import Path
 
 import gevent
 from locust import HttpUser, constant, task
+from locust.exception import StopUser
 
 SPEC = json.loads(Path(os.environ["LHV_BURST_SPEC"]).read_text()) if os.environ.get("LHV_BURST_SPEC") else {}
 
@@ -57,4 +58,4 @@ class BurstUser(HttpUser):
                         "retry_after": response.headers.get("Retry-After") if response.status_code else None,
                         "error": type(response.error).__name__ if response.error else None}) + "\n")
         gevent.spawn(runner.quit)  # from a separate greenlet: quit() stops this user's greenlet too
-        gevent.sleep(10)
+        raise StopUser()  # ends this user now, so quit() need not wait out --stop-timeout for it

@@ -60,3 +60,12 @@ def test_a_burst_saturates_the_budget(fake):
     pacer.saturate(ANONYMOUS)
     assert pacer.delay(ANONYMOUS) == pytest.approx(10)
     assert pacer.retry_bound() == 11
+
+
+def test_a_burst_that_ended_earlier_frees_the_budget_sooner(fake):
+    pacer = RatePacer({ANONYMOUS: Budget(5, 10)}, clock=fake.clock, sleep=fake.sleep)
+    fake.now = 20.0
+    pacer.record(ANONYMOUS)
+    pacer.saturate(ANONYMOUS, ago_s=4)
+    assert pacer.delay(ANONYMOUS) == pytest.approx(6)
+    assert pacer.quiet_delay(ANONYMOUS) == pytest.approx(10)
