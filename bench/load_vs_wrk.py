@@ -9,10 +9,7 @@ device URL.
 
 from __future__ import annotations
 
-import csv
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -23,13 +20,12 @@ from lhv.load.burst import MAX_BURST_REQUESTS, BurstRequest, LoadDriver
 
 GOAL = 0.7
 WRK_SECONDS = 6
-FAST_LOCUSTFILE = Path(__file__).with_name("fasthttp_locustfile.py")
 SHAPES = ((0, 1, "one Locust process, 1 user (the plans' default) ÷ wrk -t1 -c1"),
           (2, 2, "distributed Locust, master + 2 workers ÷ wrk -t2 -c2"))
 
 
 def measure() -> list[Row]:
-    """Returns item 2's rows, and an informational row for Locust's FastHttpUser on the same route."""
+    """Returns item 2's rows: the plans' default burst and the distributed one, each against wrk."""
     names = [name for _, _, name in SHAPES]
     if not wrk.available():
         return [not_measured("2", name, wrk.INSTALL_HINT, f"≥ {GOAL}") for name in names]
@@ -42,7 +38,6 @@ def measure() -> list[Row]:
                 rows.append(_pair(device.https_url, str(device.ca_cert), Path(scratch), workers, connections, name))
             except Exception as exc:  # one shape failing says nothing about the other
                 rows.append(not_measured("2", name, f"{type(exc).__name__}: {exc}", f"≥ {GOAL}"))
-        rows.append(_fasthttp_row(device.https_url, Path(scratch)))
     missed = next((row for row in rows if row.met is False), None)
     if missed is not None:
         missed.notes.append(_why_missed(rows))
@@ -51,22 +46,10 @@ def measure() -> list[Row]:
 
 def _why_missed(rows: list[Row]) -> str:
     cores = os.cpu_count() or 1
-    harness = [row.ratio for row in rows[:-1] if row.ratio is not None]
-    fast = rows[-1].ratio
-    text = ("why the goal is missed here: the burst user (lhv/load/locustfile.py) is Locust's HttpUser, built on "
-            "python-requests, and writes one JSON line per request; that client, not the device, sets the pace "
-            "(the same device answered wrk faster over the same number of connections)")
-    if fast is not None and harness and fast >= GOAL:
-        text += (f". Locust's FastHttpUser (geventhttpclient) on the same route reached {fast:.2f} of wrk in this run "
-                 "(row below): moving the burst and soak users to FastHttpUser would close the gap")
-    elif fast is not None and harness and fast > max(harness) + 0.05:
-        text += (f". Locust's FastHttpUser (geventhttpclient) on the same route reached {fast:.2f} of wrk in this run "
-                 "(row below): moving the burst and soak users to FastHttpUser would narrow the gap, not close it")
-    elif fast is not None:
-        text += (f". Locust's FastHttpUser reached {fast:.2f} of wrk in this run (row below): on this machine a "
-                 "different Locust client alone does not close the gap")
-    return text + (f". On this machine's {cores} cores the Locust processes and the device also compete for CPU "
-                   "while wrk, written in C, needs little of it; a separate load machine relieves that")
+    return ("why the goal is missed here: the burst user (lhv/load/locustfile.py) is Locust's FastHttpUser "
+            "(geventhttpclient) and writes one JSON line per request; in distributed mode a master and two worker "
+            f"processes run beside the device on this machine's {cores} cores, while wrk, written in C, needs little "
+            "CPU; a separate load machine relieves that")
 
 
 def _pair(base_url: str, ca_file: str, scratch: Path, workers: int, connections: int, name: str) -> Row:
@@ -94,29 +77,3 @@ def _pair(base_url: str, ca_file: str, scratch: Path, workers: int, connections:
                          f"{before.non_2xx + after.non_2xx} non-2xx and {before.socket_errors + after.socket_errors} "
                          "socket errors")
     return row
-
-
-def _fasthttp_row(base_url: str, scratch: Path) -> Row:
-    """Measures Locust's FastHttpUser (geventhttpclient) with one user: what the bursts could reach."""
-    name = "for comparison: Locust FastHttpUser, 1 user (not the harness's code) ÷ wrk -t1 -c1"
-    try:
-        before = wrk.run_wrk(base_url + "/health", threads=1, connections=1, seconds=WRK_SECONDS)
-        prefix = scratch / "fasthttp"
-        done = subprocess.run([sys.executable, "-m", "locust", "-f", str(FAST_LOCUSTFILE), "--headless", "-u", "1",
-                               "-r", "1", "--run-time", f"{WRK_SECONDS}s", "-H", base_url, "--csv", str(prefix),
-                               "--only-summary"], capture_output=True, text=True, timeout=WRK_SECONDS + 60,
-                              check=False)
-        after = wrk.run_wrk(base_url + "/health", threads=1, connections=1, seconds=WRK_SECONDS)
-        with (scratch / "fasthttp_stats.csv").open(newline="") as handle:
-            total = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
-    except Exception as exc:
-        return not_measured("2", name, f"{type(exc).__name__}: {exc}")
-    if int(total["Failure Count"]):
-        return not_measured("2", name, f"{total['Failure Count']} of {total['Request Count']} requests failed "
-                            f"(exit {done.returncode})")
-    locust_rps, wrk_rps = float(total["Requests/s"]), (before.requests_per_s + after.requests_per_s) / 2
-    return Row("2", name, f"{locust_rps / wrk_rps:.2f} (Locust {locust_rps:.0f}/s ÷ wrk {wrk_rps:.0f}/s)",
-               ratio=locust_rps / wrk_rps, notes=[f"Locust's own count: {total['Request Count']} requests at "
-                                                  f"{locust_rps:.0f}/s over its {WRK_SECONDS} s run; wrk "
-                                                  f"{before.requests_per_s:.0f}/s before and "
-                                                  f"{after.requests_per_s:.0f}/s after"])

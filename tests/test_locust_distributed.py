@@ -1,4 +1,5 @@
-"""A burst runs with Locust's distributed mode (a master and two workers) on loopback, and still meets the limit exactly."""
+"""A burst runs with Locust's distributed mode (a master and two workers) on loopback and still meets the limit
+exactly; a burst checks the target's certificate against the trust store it is given."""
 
 import time
 
@@ -30,6 +31,20 @@ def test_distributed_burst_meets_the_limit_exactly(tmp_path):
     kept = {a["name"].rsplit("/", 1)[1] for a in result.attachments}
     assert {"locust-report.html", "locust_stats.csv", "outcomes.jsonl"} <= kept
     assert (tmp_path / "record" / "attachments" / "PLAN_006" / "distributed" / "locust-report.html").stat().st_size > 0
+
+
+def test_a_burst_refuses_a_certificate_its_trust_store_does_not_vouch_for(tmp_path):
+    device = start_device(DeviceSettings(state_dir=str(tmp_path / "device")))
+    other = start_device(DeviceSettings(state_dir=str(tmp_path / "other")))  # another per-run CA
+    try:
+        driver = LoadDriver(device.https_url, str(other.ca_cert), tmp_path / "record", consent=False)
+        result = driver.run("PLAN_006", "wrong-ca", [BurstRequest("anonymous", "GET", "/") for _ in range(3)],
+                            time_bound_s=20)
+    finally:
+        device.stop()
+        other.stop()
+    assert len(result.outcomes) == 3, result.log_tail
+    assert all(o.status is None and o.error for o in result.outcomes), result.outcomes
 
 
 def test_no_burst_against_a_remote_target_without_consent(tmp_path):
