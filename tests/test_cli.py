@@ -62,3 +62,11 @@ def test_plain_pytest_runs_the_same_plans_and_writes_a_record(tmp_path):
     (record,) = reports.iterdir()
     results = json.loads((record / "results.json").read_text())
     assert [(p["id"], p["verdict"]) for p in results["plans"]] == [("PLAN_001", "failed")]
+
+
+def test_the_pytest_configuration_needs_no_test_only_plugin(tmp_path):
+    """`pip install -e .` has no pytest-xdist: the shared pytest options must not need it (README's first command)."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:xdist.looponfail", "--co", "-q",
+                           "verification", "--reports-dir", str(tmp_path)], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
