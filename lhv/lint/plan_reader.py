@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from lhv.device.clinical import plan_shape
-from lhv.device.clinical.plan_shape import DiagnosisBody, RequestInvalid, SeverityBody
 from lhv.device.clinical.validation import Loc, plan_loc_for
 from lhv.lint.paths import snake, value_at
 from lhv.lint.readers import BodyReader, MediaEntry, Reading, register
@@ -23,6 +21,8 @@ class PlanReader(BodyReader):
     either_case = True
     own_keys = frozenset({"media", "known_condition", "body_site", "scoring_systems", "scoringSystems",
                           "questionnaire_response", "questionnaireResponse"})
+    parser = plan_shape
+    loc_for = staticmethod(plan_loc_for)
 
     def detect(self, body: Any) -> str | None:
         if not isinstance(body, dict):
@@ -47,19 +47,7 @@ class PlanReader(BodyReader):
                 media.append(MediaEntry([*where, "contentType"], [*where, "data"], content_type, entry.get("data")))
         reading = Reading(operation, [], media, ["body", "media"],
                           len(media_value) if listed and isinstance(media_value, list) else None)
-        try:
-            if listed:
-                plan_shape.read_diagnosis(body)
-            else:
-                parsed = plan_shape.read_severity(body)
-                reading.severity = parsed.request
-                reading.severity_loc_for = plan_loc_for(parsed.request)
-        except RequestInvalid as invalid:
-            reading.errors = invalid.errors
-        return reading
-
-    def schema(self, operation: str) -> dict:
-        return _schema(operation)
+        return self.parse_into(reading, body)
 
     def listed_systems(self, body: Any) -> list[str]:
         listed = body.get("scoring_systems", body.get("scoringSystems")) if isinstance(body, dict) else None
@@ -81,12 +69,6 @@ class PlanReader(BodyReader):
 
     def item_code(self, code: str) -> str:
         return code
-
-
-@cache
-def _schema(operation: str) -> dict:
-    model = DiagnosisBody if operation == "diagnose" else SeverityBody
-    return model.model_json_schema(mode="validation")
 
 
 register(PlanReader())

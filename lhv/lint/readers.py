@@ -13,8 +13,11 @@ import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
+from types import ModuleType
 from typing import Any
 
+from lhv.device.clinical.shape_common import RequestInvalid
 from lhv.device.clinical.validation import ErrorDict, Loc, LocFor, SeverityRequest
 from lhv.lint.paths import Case
 
@@ -54,6 +57,10 @@ class BodyReader(ABC):
     key_case: Case  # how the dialect spells a key that is missing from the body
     either_case: bool = False  # whether the device also takes keys in the other case
     own_keys: frozenset[str] = frozenset()  # top-level keys no other dialect has (they tell the dialect)
+    # The device's own request parser for the dialect (read_diagnosis, read_severity, DiagnosisBody, SeverityBody)
+    # and where its severity errors sit: the linter predicts the device by running the device's code.
+    parser: ModuleType
+    loc_for: Callable[[SeverityRequest], LocFor]
 
     @abstractmethod
     def detect(self, body: Any) -> str | None:
@@ -63,9 +70,22 @@ class BodyReader(ABC):
     def read(self, operation: str, body: Any) -> Reading:
         """Reads a body as a request of this operation."""
 
-    @abstractmethod
+    def parse_into(self, reading: Reading, body: Any) -> Reading:
+        """Runs the device's parser over the body: its shape errors, or the severity request and its error places."""
+        try:
+            if reading.operation == "diagnose":
+                self.parser.read_diagnosis(body)
+            else:
+                parsed = self.parser.read_severity(body)
+                reading.severity = parsed.request
+                reading.severity_loc_for = self.loc_for(parsed.request)
+        except RequestInvalid as invalid:
+            reading.errors = invalid.errors
+        return reading
+
     def schema(self, operation: str) -> dict:
         """The request's JSON schema (with $defs), for saying what a place in the body allows."""
+        return _schema(self.parser.DiagnosisBody if operation == "diagnose" else self.parser.SeverityBody)
 
     @abstractmethod
     def listed_systems(self, body: Any) -> list[str]:
@@ -90,6 +110,11 @@ class BodyReader(ABC):
     def condition_example(self) -> str | None:
         """How this dialect writes the known condition, for a message; None: the plan dialect's shape."""
         return None
+
+
+@cache
+def _schema(model: type) -> dict:
+    return model.model_json_schema(mode="validation")
 
 
 # The modules whose import registers a reader; a new dialect's reader module is added here.

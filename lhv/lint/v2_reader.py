@@ -8,13 +8,10 @@ and calls two items `pruritus` and `wheals`. The shared rules' errors come back 
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from lhv.contract import SCORING_SYSTEM_BY_CODE
 from lhv.device.clinical import v2_shape
-from lhv.device.clinical.shape_common import RequestInvalid
-from lhv.device.clinical.v2_shape import DiagnosisBody, SeverityBody
 from lhv.device.clinical.validation import Loc
 from lhv.lint.readers import BodyReader, MediaEntry, Reading, register
 from lhv.spelling import item_of_v2, v2_item, v2_site
@@ -29,6 +26,8 @@ class V2Reader(BodyReader):
     key_case = "camel"
     either_case = False
     own_keys = frozenset({"payload", "scoringSystem"})
+    parser = v2_shape
+    loc_for = staticmethod(v2_shape.loc_for)
 
     def detect(self, body: Any) -> str | None:
         if not isinstance(body, dict) or "payload" not in body and not set(body) & _SEVERITY_KEYS:
@@ -52,19 +51,7 @@ class V2Reader(BodyReader):
         reading = Reading(operation, [], media, ["body", "payload"],
                           len(value) if listed and isinstance(value, list) else None,
                           rule_errors=v2_shape.rule_errors)
-        try:
-            if listed:
-                v2_shape.read_diagnosis(body)
-            else:
-                parsed = v2_shape.read_severity(body)
-                reading.severity = parsed.request
-                reading.severity_loc_for = v2_shape.loc_for(parsed.request)
-        except RequestInvalid as invalid:
-            reading.errors = invalid.errors
-        return reading
-
-    def schema(self, operation: str) -> dict:
-        return _schema(operation)
+        return self.parse_into(reading, body)
 
     def listed_systems(self, body: Any) -> list[str]:
         systems = body.get("scoringSystem") if isinstance(body, dict) else None
@@ -102,12 +89,6 @@ class V2Reader(BodyReader):
 
 def _bound(value: float | None) -> str:
     return "∞" if value is None else str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-@cache
-def _schema(operation: str) -> dict:
-    model = DiagnosisBody if operation == "diagnose" else SeverityBody
-    return model.model_json_schema(mode="validation")
 
 
 register(V2Reader())
