@@ -25,17 +25,24 @@ def _route(clinic, operation):
     return f"{route.method} {route.path}"
 
 
-def test_valid_payloads_get_reports_valid_against_the_device_schema_and_fhir_r4(clinic, step, lhv_run):
-    """Every valid payload file gets 200 with a report valid against the device schema and FHIR R4."""
-    payloads = clinic.payloads(valid=True)
-    with step(f"List the valid payload files of the {clinic.dialect.name} dialect in {clinic.payloads_dir}",
+def _listed_payloads(clinic, step, lhv_run, valid):
+    """Lists the dialect's valid (or invalid) payload files, at least one per route, and files them as test data."""
+    kind = "valid" if valid else "invalid"
+    payloads = clinic.payloads(valid=valid)
+    with step(f"List the {kind} payload files of the {clinic.dialect.name} dialect in {clinic.payloads_dir}",
               expect="at least one per route"):
         operations = {payload.operation for payload in payloads}
-        require("valid-payloads-found", operations >= set(REPORT_KIND),
-                f"valid payload files only for {sorted(operations) or 'no route'}",
-                f"{len(payloads)} valid payload files")
+        require(f"{kind}-payloads-found", operations >= set(REPORT_KIND),
+                f"{kind} payload files only for {sorted(operations) or 'no route'}",
+                f"{len(payloads)} {kind} payload files")
     for payload in payloads:
         lhv_run.add_test_data(PLAN_ID, payload.path, payload.description)
+    return payloads
+
+
+def test_valid_payloads_get_reports_valid_against_the_device_schema_and_fhir_r4(clinic, step, lhv_run):
+    """Every valid payload file gets 200 with a report valid against the device schema and FHIR R4."""
+    for payload in _listed_payloads(clinic, step, lhv_run, valid=True):
         severity = payload.operation == "assess_severity"
         with step(f"Send {payload.name} to {_route(clinic, payload.operation)}: {payload.description}",
                   expect="200 with a DiagnosticReport valid against the device schema and, for its standard "
@@ -51,15 +58,7 @@ def test_valid_payloads_get_reports_valid_against_the_device_schema_and_fhir_r4(
 
 def test_invalid_payloads_get_422_with_their_errors(clinic, step, lhv_run):
     """Every invalid payload file gets 422 with exactly the errors it names, never a 5xx."""
-    payloads = clinic.payloads(valid=False)
-    with step(f"List the invalid payload files of the {clinic.dialect.name} dialect in {clinic.payloads_dir}",
-              expect="at least one per route"):
-        operations = {payload.operation for payload in payloads}
-        require("invalid-payloads-found", operations >= set(REPORT_KIND),
-                f"invalid payload files only for {sorted(operations) or 'no route'}",
-                f"{len(payloads)} invalid payload files")
-    for payload in payloads:
-        lhv_run.add_test_data(PLAN_ID, payload.path, payload.description)
+    for payload in _listed_payloads(clinic, step, lhv_run, valid=False):
         wanted = "; ".join(describe_error(error) for error in payload.expect.get("errors", []))
         with step(f"Send {payload.name} to {_route(clinic, payload.operation)}: {payload.description}",
                   expect=f"{payload.status}" + (f" with exactly: {wanted}" if wanted else "")):
