@@ -11,20 +11,17 @@ burst, no registration. The record's checklist page (checklist.html) joins these
 PLAN_001/002/004/005's and with the customer's own confirmations.
 """
 
-from urllib.parse import urlsplit
-
 import pytest
 
 from lhv.checks import detail_list, header_present, jwt_claims, require, status_is
 from lhv.contract import BODY_SITE_BY_CODE, BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
 from lhv.errors import Inconclusive, NotApplicable
 from lhv.harness.clinical_steps import check_diagnosis_report, check_severity_report, expect_payload_outcome
-from lhv.http import ConnectionRefused
+from lhv.harness.transport_steps import REDIRECTS, plain_route, require_https_redirect_or_refusal, send_plain
 from lhv.integration.examples import Examples, bundled_mistakes, load_examples
 from lhv.integration.volume import arithmetic, volume_verdicts
 
 PLAN_ID = "IVCL"
-REDIRECTS = (301, 302, 307, 308)
 
 
 @pytest.fixture(scope="module")
@@ -54,29 +51,12 @@ def _source(examples: Examples) -> str:
 def test_plain_http_is_redirected_or_refused(target, api, step):
     """A request over plain HTTP, sent without credentials, is redirected to HTTPS or refused: it gets no data."""
     route = api.dialect.route("root")
-    plain = target.http_url.rstrip("/") + target.profile.target.version_prefix + route.path
-    https = urlsplit(target.base_url)
-    expected_path = https.path.rstrip("/") + route.path
-    with step(f"Send {route.method} {route.path} over plain HTTP ({plain}) without credentials",
-              expect=f"a redirect ({', '.join(map(str, REDIRECTS))}) to https://{https.hostname}…{expected_path}, "
-                     "or a refusal; no data"):
-        try:
-            reply = api.client.request(route.method, route.path, url=plain)
-        except ConnectionRefused as exc:
-            require("plain-http-refused", True, "", f"refused: {exc}")
-            return
-        if reply.status in REDIRECTS:
-            location = urlsplit(reply.headers.get("Location", ""))
-            to_https = location.scheme == "https" and location.path == expected_path \
-                and (location.hostname or "").lower() == (https.hostname or "").lower()
-            require("plain-http-refused", to_https,
-                    f"{reply.status} to {reply.headers.get('Location')!r}, "
-                    f"not to https://{https.hostname}…{expected_path}",
-                    f"{reply.status} to {reply.headers.get('Location')}")
-        else:
-            require("plain-http-refused", 400 <= reply.status < 500,
-                    f"plain HTTP answered {reply.status} ({len(reply.text)} bytes): it serves the API without TLS",
-                    f"refused with {reply.status}")
+    plain = plain_route(target, route)
+    with step(f"Send {route.method} {route.path} over plain HTTP ({plain.url}) without credentials",
+              expect=f"a redirect ({', '.join(map(str, REDIRECTS))}) to {plain.https_target}, or a refusal; no data"):
+        reply = send_plain(api, route, plain, "plain-http-refused")
+        if reply is not None:
+            require_https_redirect_or_refusal(reply, plain, "plain-http-refused")
 
 
 def test_example_requests_are_json_the_contract_accepts(clinic, examples, step):

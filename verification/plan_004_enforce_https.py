@@ -8,13 +8,11 @@ The test user's password and token cross plain HTTP on purpose: that is what thi
 """
 
 import re
-from urllib.parse import urlsplit
 
 from lhv.checks import header_present, no_token_in, require
-from lhv.http import ConnectionRefused
+from lhv.harness.transport_steps import REDIRECTS, plain_route, require_https_redirect_or_refusal, send_plain
 
 PLAN_ID = "PLAN_004"
-REDIRECTS = (301, 302, 307, 308)
 MIN_HSTS_MAX_AGE = 15552000  # 180 days (CONTRACT.md §1)
 HTTPS_SAMPLES = (("root", False), ("health", False), ("device_information", True), ("device_information", False))
 
@@ -32,35 +30,20 @@ def _request_for(api, intent, user, token):
 
 def test_plain_http_never_serves_data(target, api, accounts, step):
     """Every route of the dialect sent over plain HTTP is redirected to the same path over HTTPS or refused."""
-    https = urlsplit(target.base_url)
     token = api.fresh_token(accounts.user)  # fresh: the routes must be judged with a token they would accept
     for intent in api.dialect.routes:
         route, kwargs = _request_for(api, intent, accounts.user, token)
-        plain = target.http_url.rstrip("/") + target.profile.target.version_prefix + route.path
-        expected_path = https.path.rstrip("/") + route.path
-        with step(f"Send {route.method} {route.path} over plain HTTP ({plain})"
+        plain = plain_route(target, route)
+        with step(f"Send {route.method} {route.path} over plain HTTP ({plain.url})"
                   + (" with valid credentials" if "form" in kwargs else " with a valid token" if "token" in kwargs
                      else ""),
-                  expect=f"{'/'.join(map(str, REDIRECTS))} to https://{https.hostname}…{expected_path}, or refused; "
+                  expect=f"{'/'.join(map(str, REDIRECTS))} to {plain.https_target}, or refused; "
                          "no data and no token"):
-            try:
-                reply = api.client.request(route.method, route.path, url=plain, **kwargs)
-            except ConnectionRefused as exc:
-                require("https-redirect-or-refusal", True, "", f"refused: {exc}")
+            reply = send_plain(api, route, plain, "https-redirect-or-refusal", **kwargs)
+            if reply is None:
                 continue
             no_token_in(reply)
-            if reply.status in REDIRECTS:
-                location = urlsplit(reply.headers.get("Location", ""))
-                same = location.scheme == "https" and location.path == expected_path \
-                    and (location.hostname or "").lower() == (https.hostname or "").lower()
-                require("https-redirect-or-refusal", same,
-                        f"{reply.status} to {reply.headers.get('Location')!r}, not to "
-                        f"https://{https.hostname}…{expected_path}",
-                        f"{reply.status} to {reply.headers.get('Location')}")
-            else:
-                require("https-redirect-or-refusal", 400 <= reply.status < 500,
-                        f"plain HTTP answered {reply.status} ({len(reply.text)} bytes): it serves the API without TLS",
-                        f"refused with {reply.status}")
+            require_https_redirect_or_refusal(reply, plain, "https-redirect-or-refusal")
 
 
 def test_https_responses_carry_hsts(target, api, accounts, step):
