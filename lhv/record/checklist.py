@@ -21,6 +21,7 @@ from lhv.errors import ConfigError
 from lhv.harness import verdicts
 from lhv.harness.run import RunState
 from lhv.integration.volume import arithmetic, duration, volume_verdicts
+from lhv.record.markdown import table_cell
 
 CHECK_ID = "IVCL"
 MET, NOT_MET, OPEN, NOT_CHECKED = "met", "not met", "open", "not checked"
@@ -196,10 +197,6 @@ def _assumptions(state: RunState) -> list[str]:
 
 # ---- Markdown --------------------------------------------------------------------------------------------------
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def _markdown(run: dict, data: dict) -> str:
     lines = [f"# Integration validation checklist — {data['customer']}", "",
              f"- Run: `{run['run_id']}` ({run['started_utc']} UTC), tester {run['tester']['name']}",
@@ -209,8 +206,8 @@ def _markdown(run: dict, data: dict) -> str:
              "| id | requirement | check | evidence | customer's part | verdict |", "|---|---|---|---|---|---|"]
     for row in data["rows"]:
         evidence = "<br>".join(f"{e['reference']}: {e['verdict']}" for e in row["evidence"])
-        lines.append(f"| {row['id']} | {_cell(row['requirement'])} | {_cell(row['check'])} | {_cell(evidence)} | "
-                     f"{_cell(row['customer_part']['text'])} | **{row['verdict']}** |")
+        lines.append(f"| {row['id']} | {table_cell(row['requirement'])} | {table_cell(row['check'])} | {table_cell(evidence)} | "
+                     f"{table_cell(row['customer_part']['text'])} | **{row['verdict']}** |")
     lines += ["", "## Volume against the rate limits", ""]
     lines += [f"- {a}" for a in data["volume_assumptions"]] + [""]
     for volume in data["volume"]:

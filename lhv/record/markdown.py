@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def _cell(text: object) -> str:
+def table_cell(text: object) -> str:
+    """Returns text that fits one Markdown table cell."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -24,7 +25,7 @@ def _plan_page(run: dict, plan: dict) -> str:
     lines += [f"- {p}" for p in plan["preconditions"]] + [""]
     if plan["test_data"]:
         lines += ["## Test data", "", "| file | sha256 | description |", "|---|---|---|"]
-        lines += [f"| {_cell(d['file'])} | `{d['sha256'][:16]}…` | {_cell(d['description'])} |" for d in plan["test_data"]]
+        lines += [f"| {table_cell(d['file'])} | `{d['sha256'][:16]}…` | {table_cell(d['description'])} |" for d in plan["test_data"]]
         lines.append("")
     for number, case in enumerate(plan["cases"], 1):
         lines += [f"## {number}. {case['description'] or case['name']} — {case['verdict']}", ""]
@@ -35,8 +36,8 @@ def _plan_page(run: dict, plan: dict) -> str:
             actual = "; ".join([f"{'✔' if c['passed'] else '✘'} {c['name']} {c['detail']}".strip() for c in step["checks"]]
                                + step["actual"])
             evidence = ", ".join(f"`{e['method']} {e['status']}` sha256 {e['sha256'][:12]}" for e in step["exchanges"])
-            lines.append(f"| {step['number']} | {_cell(step['action'])} | {_cell(step['expected'])} | "
-                         f"{_cell(actual)}{'<br>evidence: ' + _cell(evidence) if evidence else ''} | {step['verdict']} |")
+            lines.append(f"| {step['number']} | {table_cell(step['action'])} | {table_cell(step['expected'])} | "
+                         f"{table_cell(actual)}{'<br>evidence: ' + table_cell(evidence) if evidence else ''} | {step['verdict']} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -48,7 +49,7 @@ def write_markdown(run: dict, folder: Path) -> None:
              "| plan | title | verdict |", "|---|---|---|"]
     for plan in run["plans"]:
         (folder / f"{plan['id']}.md").write_text(_plan_page(run, plan), encoding="utf-8")
-        index.append(f"| [{plan['id']}]({plan['id']}.md) | {_cell(plan['title'])} | {plan['verdict']} |")
+        index.append(f"| [{plan['id']}]({plan['id']}.md) | {table_cell(plan['title'])} | {plan['verdict']} |")
     if run.get("checklist"):
         index += ["", f"Integration validation checklist: [{run['checklist']['verdict']}](checklist.md)"]
     (folder / "index.md").write_text("\n".join(index) + "\n", encoding="utf-8")
