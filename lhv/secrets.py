@@ -9,6 +9,9 @@ from typing import Any
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _LONG_BASE64 = re.compile(r"(?:data:[\w/+.-]+;base64,)?[A-Za-z0-9+/_-]{200,}={0,2}")
+# The start of a JPEG or PNG in base64, however short: a device's elided echo ("/9j/4AAQ…2wB...") is image
+# data too, even when it is too short for the long-base64 pattern.
+_IMAGE_HEAD = re.compile(r"(?:/9j/|iVBORw0KGgo)[A-Za-z0-9+/_-]*={0,2}(?:\.\.\.|…)?")
 _BEARER = re.compile(r"(?i)(bearer\s+)\S+")
 # Password hashes in a known format (PHC, modular crypt, Django, werkzeug) are redacted on sight: a device
 # may echo one the harness never read.
@@ -62,7 +65,8 @@ class SecretBook:
         text = _BEARER.sub(r"\1[REDACTED token]", text)
         text = _PASSWORD_HASH.sub("[REDACTED password hash]", text)
         text = _JWT.sub("[REDACTED token]", text)
-        return _LONG_BASE64.sub(lambda m: image_digest(m.group(0)), text)
+        text = _LONG_BASE64.sub(lambda m: image_digest(m.group(0)), text)
+        return _IMAGE_HEAD.sub(lambda m: f"[image data: {len(m.group(0))} chars, elided]", text)
 
     def redact_json(self, value: Any) -> Any:
         """Returns a copy of a JSON value with every string redacted."""

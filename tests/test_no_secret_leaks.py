@@ -14,13 +14,15 @@ from lhv.secrets import SECRETS
 pytestmark = pytest.mark.slow
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.")
+# A JPEG or PNG in base64 starts so; our own charts (data:image/png;base64, in the uptime report) are not image data.
+IMAGE_HEAD = re.compile(r"(?<!base64,)(?:/9j/|iVBORw0KGgo)")
 IMAGES = Path(__file__).resolve().parents[1] / "fixtures" / "images"
 
 
 def _image_fragments() -> list[str]:
     """Pieces of every fixture image's base64 that only image data can contain: three 76-character lines (as
-    the whitespace case wraps them) and a slice of the URL-safe form; the device's 31-character echo of a
-    JPEG header is shorter than any of them."""
+    the whitespace case wraps them) and a slice of the URL-safe form. Shorter pieces (the device's 31-character
+    echo of a JPEG header) are caught by IMAGE_HEAD."""
     fragments = []
     for path in sorted(IMAGES.rglob("*")):
         if path.suffix.lower() not in (".jpg", ".png"):
@@ -69,3 +71,4 @@ def test_a_whole_run_leaks_no_secret(tmp_path, capfd, monkeypatch):
         assert not JWT.search(text), f"a JWT leaked into {name}"
         for fragment in image_fragments:
             assert fragment not in text, f"image data leaked into {name}"
+        assert not IMAGE_HEAD.search(text), f"the start of an image leaked into {name}"

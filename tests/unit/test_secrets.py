@@ -33,3 +33,10 @@ def test_short_values_are_not_registered():
     book = SecretBook()
     book.add("abc", "password")
     assert book.redact("abc") == "abc"
+
+
+def test_a_short_echo_of_an_image_is_redacted_too():
+    book = SecretBook()
+    out = book.redact('{"data": "/9j/4AAQSkZJRgABAQAAAQABAAD/2wB...", "png": "iVBORw0KGgoAAAANSUhEUg"}')
+    assert "/9j/" not in out and "iVBORw0KGgo" not in out
+    assert "[image data: 34 chars, elided]" in out
