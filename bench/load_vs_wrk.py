@@ -69,9 +69,8 @@ def _pair(base_url: str, ca_file: str, scratch: Path, workers: int, connections:
                      f"({before.requests + after.requests} requests in {WRK_SECONDS} s each, latency avg "
                      f"{before.latency_avg}/{after.latency_avg})")
     if len(result.outcomes) > len(burst):
-        row.notes.append(f"Locust sent {len(result.outcomes)} requests for {len(burst)} planned: in distributed mode "
-                         "the master hands a finished worker's user to the other worker, which sends its share again "
-                         "(Locust's master re-dispatches users when a worker quits while the run goes on)")
+        row.notes.append(f"DEFECT: Locust sent {len(result.outcomes)} requests for {len(burst)} planned; a burst "
+                         "sends each share once (see lhv/load/locustfile.py)")
     if len(ok) < len(result.outcomes) or not (before.clean and after.clean):
         row.notes.append(f"not every request succeeded: Locust {len(result.outcomes) - len(ok)} failures, wrk "
                          f"{before.non_2xx + after.non_2xx} non-2xx and {before.socket_errors + after.socket_errors} "

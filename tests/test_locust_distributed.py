@@ -1,5 +1,5 @@
 """A burst runs with Locust's distributed mode (a master and two workers) on loopback and still meets the limit
-exactly; a burst checks the target's certificate against the trust store it is given."""
+exactly (each share sent once, the master ending the run); a burst checks the target's certificate against the trust store it is given."""
 
 import time
 
@@ -30,7 +30,10 @@ def test_distributed_burst_meets_the_limit_exactly(tmp_path):
     assert all(f.passed for f in lane_findings(reading, 10, 0, ordered=False))
     kept = {a["name"].rsplit("/", 1)[1] for a in result.attachments}
     assert {"locust-report.html", "locust_stats.csv", "outcomes.jsonl"} <= kept
-    assert (tmp_path / "record" / "attachments" / "PLAN_006" / "distributed" / "locust-report.html").stat().st_size > 0
+    evidence = tmp_path / "record" / "attachments" / "PLAN_006" / "distributed"
+    assert (evidence / "locust-report.html").stat().st_size > 0
+    # the master ends the run: a worker quitting first would have its user re-dispatched to the other
+    assert (evidence / "locust.log").read_text().count("Got quit message from master") == 2
 
 
 def test_a_burst_refuses_a_certificate_its_trust_store_does_not_vouch_for(tmp_path):

@@ -1,5 +1,6 @@
 """A Locust burst: each user sends its share of a planned request sequence once, then the run stops.
 
+Each share is claimed once (a `claimed-<index>` file), so a user the master re-dispatches never resends one.
 Run by lhv.load.burst in a separate process (gevent patches that process, never pytest's). The plan
 is the JSON file the environment variable LHV_BURST_SPEC names (no secret). Each user writes `ready-<index>` in
 spec["out_dir"] and waits for `go.json` (mode 0600: the bearer tokens, fetched by the harness only once
@@ -16,8 +17,9 @@ from pathlib import Path
 
 import gevent
 import gevent.ssl
-from locust import FastHttpUser, constant, task
+from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
+from locust.runners import MasterRunner, WorkerRunner
 
 SPEC = json.loads(Path(os.environ["LHV_BURST_SPEC"]).read_text()) if os.environ.get("LHV_BURST_SPEC") else {}
 
@@ -27,8 +29,26 @@ def trusting_context() -> gevent.ssl.SSLContext:
     return gevent.ssl.create_default_context(cafile=SPEC.get("ca_file") or None)
 
 
+def quit_when_every_share_is_sent(runner: MasterRunner) -> None:
+    """Ends a distributed run from the master once every worker has sent its share.
+
+    Workers never quit on their own: the master would re-dispatch a quitting worker's user to one still running.
+    """
+    folder = Path(SPEC["out_dir"])
+    while not all((folder / f"done-{index}").exists() for index in range(SPEC["workers"])):
+        gevent.sleep(0.02)
+    runner.quit()
+
+
+@events.init.add_listener
+def watch_from_the_master(environment, **_kwargs) -> None:
+    """Starts the master's watch for the end of the burst."""
+    if SPEC and isinstance(environment.runner, MasterRunner):
+        gevent.spawn(quit_when_every_share_is_sent, environment.runner)
+
+
 class BurstUser(FastHttpUser):
-    """Sends requests[i::workers] in order, records each outcome, then ends the run."""
+    """Sends requests[i::workers] once per worker index i, records each outcome, then ends the run."""
 
     wait_time = constant(0)
     insecure = False
@@ -40,6 +60,11 @@ class BurstUser(FastHttpUser):
         index = getattr(runner, "worker_index", 0) or 0
         share = SPEC["requests"][index::max(1, SPEC["workers"])]
         folder = Path(SPEC["out_dir"])
+        try:
+            (folder / f"claimed-{index}").open("x").close()
+        except FileExistsError:
+            # Should the master re-dispatch a user to a worker that has claimed its share, that user sends nothing.
+            raise StopUser() from None
         (folder / f"ready-{index}").touch()
         deadline = time.monotonic() + SPEC["time_bound_s"]
         while not (folder / "go.json").exists() and time.monotonic() < deadline:
@@ -65,5 +90,7 @@ class BurstUser(FastHttpUser):
                         "retry_after": response.headers.get("Retry-After") if response.status_code else None,
                         "error": type(error).__name__ if (error := getattr(response, "error", None)) else None})
                         + "\n")
-        gevent.spawn(runner.quit)  # from a separate greenlet: quit() stops this user's greenlet too
+        (folder / f"done-{index}").touch()
+        if not isinstance(runner, WorkerRunner):
+            gevent.spawn(runner.quit)  # from a separate greenlet: quit() stops this user's greenlet too
         raise StopUser()  # ends this user now, so quit() need not wait out --stop-timeout for it
