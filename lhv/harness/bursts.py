@@ -12,6 +12,7 @@ from lhv.errors import Inconclusive
 from lhv.evidence import Step
 from lhv.harness.target import Target
 from lhv.load.burst import BurstRequest, BurstResult, LoadDriver
+from lhv.load.judge import burst_gap
 from lhv.pacing import ANONYMOUS
 
 WINDOW_MARGIN_S = 0.3  # the device counts a request a little after we send it
@@ -71,9 +72,8 @@ def burst_from_quiet_client(target: Target, load: LoadDriver, record: Step, plan
     require("quiet-client", quiet.get("left", 1.0) <= 0,
             f"the harness sent {scope} requests within the {limit.window_s:g} s window before the burst",
             f"no {scope} request from the harness in the {limit.window_s:g} s before the burst")
-    if len(outcomes) < result.planned:
-        raise Inconclusive(f"the burst sent only {len(outcomes)} of {result.planned} requests within its time "
-                           f"bound; Locust said: {result.log_tail[-300:]}")
+    if gap := burst_gap(outcomes, result.planned):
+        raise Inconclusive(f"{gap}; Locust said: {result.log_tail[-300:]}")
     return result
 
 

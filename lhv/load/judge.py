@@ -24,6 +24,19 @@ class LaneReading:
     span_s: float  # first send to last send
 
 
+def burst_gap(outcomes: list[Outcome], planned: int) -> str | None:
+    """Says how the outcomes differ from the plan of `planned` requests, each sent once; None when they match."""
+    seqs = [o.seq for o in outcomes]
+    resent = len(seqs) - len(set(seqs))
+    if resent:
+        return f"the burst sent {len(seqs)} requests for {planned} planned: {resent} were sent more than once"
+    if len(seqs) > planned:
+        return f"the burst sent {len(seqs)} requests for {planned} planned"
+    if len(seqs) < planned:
+        return f"the burst sent only {len(seqs)} of {planned} requests within its time bound"
+    return None
+
+
 def read_lane(lane: str, outcomes: list[Outcome]) -> LaneReading:
     """Summarises one lane's outcomes (already in send order)."""
     statuses = [o.status for o in outcomes]

@@ -70,27 +70,32 @@ class BurstUser(FastHttpUser):
         while not (folder / "go.json").exists() and time.monotonic() < deadline:
             gevent.sleep(0.01)
         tokens = json.loads((folder / "go.json").read_text()) if (folder / "go.json").exists() else {}
-        out = folder / f"outcomes-{index}-{os.getpid()}.jsonl"
-        with out.open("a", encoding="utf-8") as sink:
-            for item in share:
-                if time.monotonic() > deadline:
-                    break
-                token = tokens.get(item["lane"]) if item["auth"] else None
-                headers = {"Authorization": f"Bearer {token}"} if token else {}
-                sent = time.time()
-                with self.client.request(item["method"], item["path"], headers=headers,
-                                         name=f"{item['method']} {item['path']} ({item['lane']})",
-                                         catch_response=True, allow_redirects=False) as response:
-                    received = time.time()
-                    if response.status_code in (200, 429):
-                        response.success()  # both are outcomes the plan judges; Locust's failures are the rest
-                    sink.write(json.dumps({
-                        "seq": item["seq"], "lane": item["lane"], "sent": sent, "received": received,
-                        "status": response.status_code or None,
-                        "retry_after": response.headers.get("Retry-After") if response.status_code else None,
-                        "error": type(error).__name__ if (error := getattr(response, "error", None)) else None})
-                        + "\n")
-        (folder / f"done-{index}").touch()
-        if not isinstance(runner, WorkerRunner):
-            gevent.spawn(runner.quit)  # from a separate greenlet: quit() stops this user's greenlet too
+        try:
+            with (folder / f"outcomes-{index}-{os.getpid()}.jsonl").open("a", encoding="utf-8") as sink:
+                self.send(share, tokens, sink, deadline)
+        finally:  # an error ends the share early; the run still ends, and the harness sees the outcomes missing
+            (folder / f"done-{index}").touch()
+            if not isinstance(runner, WorkerRunner):
+                gevent.spawn(runner.quit)  # from a separate greenlet: quit() stops this user's greenlet too
         raise StopUser()  # ends this user now, so quit() need not wait out --stop-timeout for it
+
+    def send(self, share: list[dict], tokens: dict[str, str], sink, deadline: float) -> None:
+        """Sends the share in order until the deadline, writing each outcome as one JSON line."""
+        for item in share:
+            if time.monotonic() > deadline:
+                break
+            token = tokens.get(item["lane"]) if item["auth"] else None
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            sent = time.time()
+            with self.client.request(item["method"], item["path"], headers=headers,
+                                     name=f"{item['method']} {item['path']} ({item['lane']})",
+                                     catch_response=True, allow_redirects=False) as response:
+                received = time.time()
+                if response.status_code in (200, 429):
+                    response.success()  # both are outcomes the plan judges; Locust's failures are the rest
+                sink.write(json.dumps({
+                    "seq": item["seq"], "lane": item["lane"], "sent": sent, "received": received,
+                    "status": response.status_code or None,
+                    "retry_after": response.headers.get("Retry-After") if response.status_code else None,
+                    "error": type(error).__name__ if (error := getattr(response, "error", None)) else None})
+                    + "\n")

@@ -1,7 +1,7 @@
 """A burst's lane is judged against the limit: exactly N, then 429 with Retry-After, nothing after."""
 
 from lhv.load.burst import Outcome
-from lhv.load.judge import lane_findings, read_lane
+from lhv.load.judge import burst_gap, lane_findings, read_lane
 
 
 def lane(statuses, retry_after="2"):
@@ -45,3 +45,11 @@ def test_429_without_retry_after_and_other_statuses_fail():
     reading = read_lane("user", lane([200] * 4 + [401, 429]))
     assert reading.others == ("401",)
     assert failed(lane_findings(reading, 5, 0, ordered=True))[0] == "only-200-or-429"
+
+
+def test_a_burst_is_judged_only_when_each_planned_request_went_once():
+    assert burst_gap(lane([200] * 5 + [429]), 6) is None
+    assert "only 5 of 6" in burst_gap(lane([200] * 5), 6)
+    resent = lane([200] * 5 + [429]) + lane([429] * 3)  # a share sent twice: seq 0–2 again
+    assert "3 were sent more than once" in burst_gap(resent, 6)
+    assert "7 requests for 6 planned" in burst_gap(lane([200] * 7), 6)
