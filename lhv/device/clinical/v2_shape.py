@@ -21,7 +21,7 @@ from lhv.device.clinical.service import MediaInput, RejectedImage, SeverityResul
 from lhv.device.clinical.shape_common import Base64Text, DiagnosisInput, Number, RequestInvalid, SeverityInput, \
     StrictModel, documented_as_required, image_error, score_element, severity_frame, \
     too_many_images as _too_many_images, validated
-from lhv.device.clinical.validation import ErrorDict, FieldPath, Loc, LocFor, SeverityRequest
+from lhv.device.clinical.validation import BODY_LOCS, ErrorDict, FieldPath, Loc, LocFor, SeverityRequest
 from lhv.spelling import item_of_v2, site_of_v2, v2_item, v2_site, v2_text
 
 DIAGNOSIS_PATH = "/diagnosis-support"
@@ -161,10 +161,8 @@ def loc_for(request: SeverityRequest) -> LocFor:
 
     def where(path: FieldPath) -> Loc:
         head, *rest = path
-        if head == "condition":
-            return ["body", "knownCondition"]
-        if head == "body_site":
-            return ["body", "bodySite"]
+        if head in BODY_LOCS:
+            return list(BODY_LOCS[head])
         if head == "systems":
             return ["body", "scoringSystem", *(request.systems[int(index)] for index in rest)]
         if not rest:

@@ -23,6 +23,8 @@ from lhv.contract import BODY_SITE_BY_CODE, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
 FieldPath = tuple[str, ...]
 Loc = list[str | int]
 LocFor = Callable[[FieldPath], Loc]
+BODY_LOCS: dict[str, tuple[str, str]] = {"condition": ("body", "knownCondition"), "body_site": ("body", "bodySite")}
+"""Where both dialects carry the condition and the body site."""
 ErrorDict = dict[str, Any]
 
 
@@ -42,10 +44,8 @@ def plan_loc_for(request: SeverityRequest) -> LocFor:
 
     def loc_for(path: FieldPath) -> Loc:
         head, *rest = path
-        if head == "condition":
-            return ["body", "knownCondition"]
-        if head == "body_site":
-            return ["body", "bodySite"]
+        if head in BODY_LOCS:
+            return list(BODY_LOCS[head])
         if head == "systems":
             return ["body", "scoringSystems", *(int(index) for index in rest)]
         if not rest or rest[0] not in request.answers:
