@@ -1,9 +1,14 @@
-"""`lhv probe` against a running reference device: restarts leave gaps, two probers share a PostgreSQL store."""
+"""`lhv probe` against a running reference device: restarts leave gaps, two probers share a PostgreSQL store.
+
+Real processes on the real clock, so every bound is one no scheduling delay can break: probe counts come from
+--max-probes or the prober's own output, timeouts are generous, and times are compared with margins.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -32,7 +37,10 @@ def device(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RunningDe
 
 
 def write_profile(folder: Path, device: RunningDevice, *, store_url: str = "") -> Path:
-    """Writes a profile for the running device: health every 0.2 s, a transaction every second."""
+    """Writes a profile for the running device: health every 0.2 s, a transaction every second.
+
+    The timeouts are far longer than the device ever takes, so a probe slowed by a busy machine is not down.
+    """
     profile = folder / "probe-test.toml"
     profile.write_text(f"""
 [target]
@@ -45,10 +53,10 @@ user = {{ username_env = "{USER_ENV}", password_env = "{PASSWORD_ENV}" }}
 store_url = "{store_url}"
 prober_id = "test-prober"
 interval_seconds = 0.2
-timeout_seconds = 1
-degraded_seconds = 0.5
+timeout_seconds = 30
+degraded_seconds = 30
 max_gap_seconds = 600
-transaction = {{ interval_seconds = 1, timeout_seconds = 2 }}
+transaction = {{ interval_seconds = 1, timeout_seconds = 60 }}
 """)
     return profile
 
@@ -70,11 +78,20 @@ def report_data(reports: Path) -> tuple[dict, Path]:
     return json.loads((folder / "uptime.json").read_text()), folder
 
 
+def recorded_health(output: str) -> int:
+    """Returns how many health probes a prober says it recorded."""
+    match = re.search(r"stopped: recorded (\d+) health", output)
+    assert match, output
+    return int(match[1])
+
+
 def test_a_restart_leaves_a_gap_in_the_monthly_record(device: RunningDevice, tmp_path: Path) -> None:
     profile = write_profile(tmp_path, device)
     first = lhv("probe", "--profile", str(profile), "--duration", "2", device=device, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "prober 'test-prober' probing" in first.stdout and "stopped: recorded" in first.stdout
+    assert "prober 'test-prober' probing" in first.stdout
+    first_probes = recorded_health(first.stdout)  # as many as a busy machine managed in 2 s
+    assert first_probes <= 10
     time.sleep(1.5)  # the prober is down: a restart
     second = lhv("probe", "--profile", str(profile), "--max-probes", "8", device=device, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
@@ -99,7 +116,8 @@ def test_a_restart_leaves_a_gap_in_the_monthly_record(device: RunningDevice, tmp
     assert any(datetime.fromisoformat(g["start"]) <= stopped + timedelta(seconds=0.2)
                and datetime.fromisoformat(g["end"]) >= restarted - timedelta(seconds=0.2)
                for g in health["gaps"]), health["gaps"]
-    assert health["intervals"]["up"] >= 16 and health["intervals"]["down"] == 0
+    # Every health probe starts in an interval of its own and the device is up: one up interval per probe.
+    assert (health["intervals"]["up"], health["intervals"]["down"]) == (first_probes + 8, 0)
     assert data["device_versions"] == ["1.1.0.0-reference"]
     assert {f.name for f in folder.iterdir()} >= {"record.html", "uptime.json", "health-availability.png",
                                                   "transaction-availability.png", "manifest.sha256"}
@@ -125,14 +143,16 @@ def test_two_probers_share_one_postgresql_store(device: RunningDevice, tmp_path:
         store = new_store_url(server)
         profile = write_profile(tmp_path, device, store_url=store)
         probers = [subprocess.Popen([sys.executable, "-m", "lhv.cli", "probe", "--profile", str(profile),
-                                     "--prober-id", prober, "--duration", "5"], cwd=tmp_path, text=True,
+                                     "--prober-id", prober, "--max-probes", "25"], cwd=tmp_path, text=True,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     env={**os.environ, USER_ENV: device.credentials["user"]["username"],
                                          PASSWORD_ENV: device.credentials["user"]["password"]})
                    for prober in ("eu-west", "us-east")]
-        outputs = [p.communicate(timeout=60) for p in probers]
+        outputs = [p.communicate(timeout=120) for p in probers]
         assert [p.returncode for p in probers] == [0, 0], outputs
-        assert all("health DOWN (5xx, status 503)" in out for out, _ in outputs), outputs
+        # The first prober's first probe opens the device's down window (1 s to 3 s after it), and 25 probes
+        # take that prober at least 4.8 s: it sees the window however late the other one starts.
+        assert any("health DOWN (5xx, status 503)" in out for out, _ in outputs), outputs
         reports = tmp_path / "reports"
         report = lhv("probe", "report", "--profile", str(profile), "--month", this_month(), "--reports-dir",
                      str(reports), device=device, cwd=tmp_path)
@@ -141,7 +161,11 @@ def test_two_probers_share_one_postgresql_store(device: RunningDevice, tmp_path:
     assert data["store"].startswith("postgresql://")
     health = next(k for k in data["kinds"] if k["kind"] == "health")["verdict"]
     assert {p["prober_id"] for p in health["probers"]} == {"eu-west", "us-east"}
-    assert all(p["probes"] >= 20 for p in health["probers"])
-    # The device's down window (2 s) is one incident both probers saw: the combine rule keeps it down.
-    (incident,) = [i for i in health["incidents"] if i["duration_s"] >= 1]
-    assert incident["error_class"] == "5xx" and 1.6 <= incident["duration_s"] <= 2.4
+    assert [p["probes"] for p in health["probers"]] == [25, 25]
+    # The device is down for 2 s once: its down intervals are 5xx and lie within that window, widened by an
+    # interval at each end and by a generous margin for a probe stamped just before the window that reached
+    # the device in it. (Which intervals the two probers both saw down depends on when each got to run.)
+    incidents = health["incidents"]
+    assert incidents and {i["error_class"] for i in incidents} == {"5xx"}, incidents
+    first, last = (datetime.fromisoformat(t) for t in (incidents[0]["start"], incidents[-1]["end"]))
+    assert health["downtime_s"] >= 0.2 and (last - first).total_seconds() <= 4.0, incidents

@@ -35,6 +35,29 @@ class ProbeResultLike(Protocol):
     def device_version(self) -> str | None: ...
 
 
+class Clock(Protocol):
+    """The time a prober keeps: the wall clock, or a virtual one in tests."""
+
+    def now(self) -> float:
+        """Returns the current time in seconds since the Unix epoch."""
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        """Waits seconds or until stop is set; tells whether stop is set."""
+
+
+class WallClock:
+    """The real time: the system clock, and waits on the stop event."""
+
+    def now(self) -> float:
+        return time.time()
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        return stop.wait(seconds)
+
+
+WALL_CLOCK = WallClock()
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     """The result of one probe, before the prober stamps it with who, when and what."""
@@ -57,26 +80,28 @@ def run_prober(
     duration_s: float | None = None,
     max_probes: int | None = None,
     stop_event: threading.Event | None = None,
+    clock: Clock = WALL_CLOCK,
 ) -> int:
     """Probes every interval_s until duration_s, max_probes or stop_event ends it; returns probes recorded.
 
     The run is recorded (start, a heartbeat per probe, stop) so time without a running prober shows
     as a gap. Probes start mid-interval on the wall-clock grid of interval_s, so clock jitter does not
     move them into a neighbouring interval of a verdict that uses the same interval. An exception from
-    probe_fn is the prober's own fault, not the device's: it ends the run and propagates.
+    probe_fn is the prober's own fault, not the device's: it ends the run and propagates. Every time (the
+    schedule, the probes' and the run's timestamps) comes from clock.
     """
     stop = stop_event or threading.Event()
-    deadline = None if duration_s is None else time.time() + duration_s
-    run_id = store.start_run(prober_id, interval_s)
+    deadline = None if duration_s is None else clock.now() + duration_s
+    run_id = store.start_run(prober_id, interval_s, at=_utc(clock.now()))
     recorded = 0
     try:
         while max_probes is None or recorded < max_probes:
-            next_at = _next_slot(time.time(), interval_s)
+            next_at = _next_slot(clock.now(), interval_s)
             if deadline is not None and next_at >= deadline:
                 break
-            if stop.wait(max(0.0, next_at - time.time())):
+            if clock.wait(stop, max(0.0, next_at - clock.now())):
                 break
-            probed_at = datetime.now(UTC)
+            probed_at = _utc(clock.now())
             result = probe_fn()
             store.add_probes(
                 [
@@ -93,11 +118,15 @@ def run_prober(
                     )
                 ]
             )
-            store.heartbeat(run_id)
+            store.heartbeat(run_id, at=_utc(clock.now()))
             recorded += 1
     finally:
-        store.stop_run(run_id)
+        store.stop_run(run_id, at=_utc(clock.now()))
     return recorded
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _next_slot(now: float, interval_s: float) -> float:

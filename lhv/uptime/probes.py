@@ -17,7 +17,7 @@ from lhv.errors import CheckFailed
 from lhv.evidence import Exchange
 from lhv.http import Reply
 from lhv.pacing import ANONYMOUS, AUTHENTICATED, RatePacer
-from lhv.uptime.prober import ProbeResult, classify_exception, classify_response, run_prober
+from lhv.uptime.prober import WALL_CLOCK, Clock, ProbeResult, classify_exception, classify_response, run_prober
 from lhv.uptime.store import ProbeStore
 
 HEALTH, TRANSACTION = "health", "transaction"
@@ -166,7 +166,8 @@ class ProbeCounts:
 def probe_continuously(store: ProbeStore, probes: HttpProbes, *, prober_id: str, interval_s: float,
                        transaction_interval_s: float | None = None, duration_s: float | None = None,
                        max_probes: int | None = None, stop_event: threading.Event | None = None,
-                       observe: Callable[[str, ProbeResult], None] | None = None) -> ProbeCounts:
+                       observe: Callable[[str, ProbeResult], None] | None = None,
+                       clock: Clock = WALL_CLOCK) -> ProbeCounts:
     """Records health probes every interval_s and, when probes has a transaction, transaction probes every
     transaction_interval_s, until duration_s, max_probes (health probes) or stop_event ends it.
 
@@ -188,7 +189,7 @@ def probe_continuously(store: ProbeStore, probes: HttpProbes, *, prober_id: str,
         try:
             counts.transaction = run_prober(store, prober_id, observed(TRANSACTION, probes.transaction),
                                             interval_s=interval, target=probes.url(intent), kind=TRANSACTION,
-                                            duration_s=duration_s, stop_event=stop)
+                                            duration_s=duration_s, stop_event=stop, clock=clock)
         except BaseException as exc:  # handed to the caller's thread
             failures.append(exc)
             stop.set()
@@ -201,7 +202,7 @@ def probe_continuously(store: ProbeStore, probes: HttpProbes, *, prober_id: str,
     try:
         counts.health = run_prober(store, prober_id, observed(HEALTH, probes.health), interval_s=interval_s,
                                    target=probes.url("health"), kind=HEALTH, duration_s=duration_s,
-                                   max_probes=max_probes, stop_event=stop)
+                                   max_probes=max_probes, stop_event=stop, clock=clock)
     finally:
         stop.set()
         if worker is not None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -143,17 +145,39 @@ class IntervalStates:
 
 
 class _SQLite:
-    """A SQLite database in WAL mode, shared by threads under one lock."""
+    """A SQLite database in WAL mode, shared by threads under one lock and by processes through SQLite's."""
 
     dialect = "sqlite"
     serial = "INTEGER"
     clustered = " WITHOUT ROWID"
+    busy_timeout_s = 30.0
 
     def __init__(self, path: str) -> None:
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        # The timeout is SQLite's busy timeout: a statement waits that long for another process's lock.
+        self._conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=self.busy_timeout_s
+        )
+        self._enter_wal()
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self.lock = threading.RLock()
+
+    def _enter_wal(self) -> None:
+        """Switches the file to WAL, retrying while other connections hold it, until the busy timeout.
+
+        Switching a fresh file upgrades a read lock to an exclusive one, and SQLite refuses a blocked
+        upgrade at once ("database is locked") instead of waiting, since two waiting upgraders would
+        deadlock; so processes that open a fresh store together retry here. WAL stays in the file, so
+        later opens find it set. Every write then runs in BEGIN IMMEDIATE, which waits its turn.
+        """
+        deadline = time.monotonic() + self.busy_timeout_s
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(random.uniform(0.005, 0.05))  # jittered, so retrying openers spread out
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -185,6 +209,12 @@ class _SQLite:
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """Tells whether SQLite refused a statement because another connection holds a lock."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 class _Postgres:

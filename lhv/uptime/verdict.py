@@ -167,7 +167,8 @@ def compute_availability(
 ) -> Verdict:
     """Judges the device's availability over [window_start, window_end) from the probes in the store.
 
-    max_gap_s defaults to the downtime budget of the whole window; kind None judges all probe kinds.
+    max_gap_s defaults to the downtime budget of the whole window, at least one interval; kind None judges
+    all probe kinds.
     """
     start_ms, end_ms = epoch_ms(window_start), epoch_ms(window_end)
     interval_ms = round(interval_s * 1000)
@@ -207,8 +208,8 @@ def compute_availability(
     gaps = tuple(period(first, end) for first, end in _runs(masks["no_data"]))
     longest_gap_s = max((g.duration_s for g in gaps), default=0.0)
     unmet = (100 - Fraction(str(target))) / 100
-    gap_limit_s = max_gap_s if max_gap_s is not None else float(unmet * (n - counts.maintenance)) * interval_s
-    outcome, reason = _outcome(counts, target, min_coverage, longest_gap_s, gap_limit_s)
+    gap_limit_s = allowed_gap_s(max_gap_s, target, n - counts.maintenance, interval_s)
+    outcome, reason = outcome_of(counts, target, min_coverage, longest_gap_s, gap_limit_s)
     covered = counts.up + counts.down
     downtime_s = float(counts.down * interval_s)
     budget_s = float(unmet * covered) * interval_s
@@ -312,9 +313,24 @@ def _check_arguments(
         raise ValueError(f"kind must be None or one of {KINDS}")
 
 
-def _outcome(
+def allowed_gap_s(max_gap_s: float | None, target: float, judged_intervals: int, interval_s: float) -> float:
+    """Returns the longest gap without data a verdict allows: max_gap_s if set, else the window's budget
+    but at least one interval.
+
+    One missed interval is the probing step itself, not a blind spot: a short window's budget (a live
+    minute at 99 %: 0.6 s) would otherwise make one late or lost probe inconclusive, while scattered
+    misses are still bounded by the minimum coverage.
+    """
+    if max_gap_s is not None:
+        return max_gap_s
+    budget_s = float((100 - Fraction(str(target))) / 100 * judged_intervals) * interval_s
+    return max(budget_s, interval_s)
+
+
+def outcome_of(
     counts: IntervalCounts, target: float, min_coverage: float, longest_gap_s: float, gap_limit_s: float
 ) -> tuple[str, str]:
+    """Returns the outcome and its reason from the interval counts and the longest gap without data."""
     covered = counts.up + counts.down
     if covered == 0:
         return "inconclusive", "no probe data in the judged part of the window"
@@ -507,7 +523,8 @@ def method_text(
     gap_limit = (
         f"{max_gap_s:g} s"
         if max_gap_s is not None
-        else f"the downtime budget of the whole judged window ({100 - target:g} % of it)"
+        else f"the downtime budget of the whole judged window ({100 - target:g} % of it) or one interval, "
+        "whichever is longer"
     )
     return "\n".join(
         (

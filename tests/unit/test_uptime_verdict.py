@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from lhv.uptime.chart import render
 from lhv.uptime.store import Probe, ProbeStore, open_store
-from lhv.uptime.verdict import Verdict, compute_availability
+from lhv.uptime.verdict import IntervalCounts, Verdict, allowed_gap_s, compute_availability, outcome_of
 from tests.pg import new_store_url, postgres_server
 
 MONTH_START = datetime(2026, 4, 1, tzinfo=UTC)
@@ -375,3 +375,46 @@ def test_request_level_flapping_shows_in_the_probe_success_share(tmp_path: Path)
     assert combined.outcome == "passed"
     assert combined.probe_success_pct == pytest.approx(98, abs=1)
     assert all(p.success_pct < 99 for p in combined.probers)
+
+
+def live_minute(up: int, no_data: int) -> IntervalCounts:
+    """Returns the counts of a live window of sixty 1 s intervals."""
+    return IntervalCounts(total=60, up=up, degraded=0, down=0, no_data=no_data, maintenance=0)
+
+
+@pytest.mark.parametrize(
+    ("counts", "longest_gap_s", "max_gap_s", "outcome", "allowed_s"),
+    [
+        # A live minute at 99 %: the budget is 0.6 s, shorter than the 1 s interval.
+        (live_minute(59, 1), 1.0, None, "passed", 1.0),  # one missed interval is the probing step
+        (live_minute(58, 2), 1.0, None, "passed", 1.0),  # two missed apart: coverage decides (96.7 %)
+        (live_minute(58, 2), 2.0, None, "inconclusive", 1.0),  # two missed in a row: a blind spot
+        (live_minute(59, 1), 1.0, 0.5, "inconclusive", 0.5),  # a profile's stricter max_gap_s stands
+        # A month of minutes at 99 %: the budget (7.2 h) exceeds one interval and stays the allowance.
+        (IntervalCounts(43_200, 43_140, 0, 0, 60, 0), 3_600.0, None, "passed", 25_920.0),
+        (IntervalCounts(43_200, 40_320, 0, 0, 2_880, 0), 172_800.0, None, "inconclusive", 25_920.0),
+    ],
+)
+def test_a_gap_is_allowed_up_to_the_budget_but_at_least_one_interval(
+    counts: IntervalCounts, longest_gap_s: float, max_gap_s: float | None, outcome: str, allowed_s: float
+) -> None:
+    interval_s = 1.0 if counts.total == 60 else 60.0
+    allowed = allowed_gap_s(max_gap_s, 99.0, counts.total - counts.maintenance, interval_s)
+    assert allowed == pytest.approx(allowed_s)
+    judged, reason = outcome_of(counts, 99.0, 0.9, longest_gap_s, allowed)
+    assert judged == outcome, reason
+    assert ("without data is longer than" in reason) == (outcome == "inconclusive")
+
+
+def test_one_missed_probe_in_a_live_minute_is_judged(sqlite_store: ProbeStore) -> None:
+    start = MONTH_START
+    sqlite_store.add_probes(
+        Probe("a", start + timedelta(seconds=s, milliseconds=500), TARGET, "health", "up", 3.0)
+        for s in range(60)
+        if s != 30
+    )
+    verdict = compute_availability(
+        sqlite_store, start, start + timedelta(seconds=60), interval_s=1, probe_timeout_s=1
+    )
+    assert (verdict.outcome, verdict.longest_gap_s, verdict.max_gap_s) == ("passed", 1.0, 1.0), verdict.reason
+    assert "or one interval" in verdict.method
