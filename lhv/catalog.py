@@ -17,6 +17,10 @@ COMMON_PRECONDITIONS = (
 )
 
 
+ADMIN_FOR_HTTP_REGISTRATION = "admin when registering over HTTP"
+ACCOUNT_NEEDS = {"user": "user", "second_user": "second_user", "admin": "admin", ADMIN_FOR_HTTP_REGISTRATION: "admin"}
+
+
 @dataclass(frozen=True)
 class PlanEntry:
     """One plan as the design history file names it."""
@@ -32,6 +36,12 @@ class PlanEntry:
     preconditions: tuple[str, ...] = ()
     kind: str = "plan"  # "plan": of the design history file, run by default; "check": run only when named
     hazard: str = ""  # what the plan does that a production target must not suffer (why it is destructive)
+    accounts: tuple[str, ...] = ("user",)  # the profile accounts it logs in with (ACCOUNT_NEEDS)
+
+    def accounts_needed(self, registration: str) -> tuple[str, ...]:
+        """Returns the [credentials] labels the plan logs in with under a profile's registration path."""
+        return tuple(ACCOUNT_NEEDS[need] for need in self.accounts
+                     if need != ADMIN_FOR_HTTP_REGISTRATION or registration == "http")
 
 
 @dataclass(frozen=True)
@@ -74,9 +84,13 @@ def catalog() -> dict[str, PlanEntry]:
                 requirements=tuple(entry["requirements"]), risk_controls=tuple(entry["risk_controls"]),
                 objective=entry["objective"], testers=tuple(entry["testers"]), approver=entry["approver"],
                 preconditions=tuple(entry.get("preconditions", COMMON_PRECONDITIONS)),
-                kind=entry.get("kind", "plan"), hazard=entry.get("hazard", ""))
+                kind=entry.get("kind", "plan"), hazard=entry.get("hazard", ""),
+                accounts=tuple(entry.get("accounts", ("user",))))
         except KeyError as exc:
             raise ConfigError(_SOURCE, f"{plan_id}.{exc.args[0]}", "missing") from None
+        unknown = [need for need in plans[plan_id].accounts if need not in ACCOUNT_NEEDS]
+        if unknown:
+            raise ConfigError(_SOURCE, f"{plan_id}.accounts", f"{unknown[0]!r} is not one of {', '.join(ACCOUNT_NEEDS)}")
     return plans
 
 

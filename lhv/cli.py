@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -16,21 +17,46 @@ from lhv.uptime import command as probe_commands
 EXIT_USAGE = 2
 
 
+def _usage(problem: object) -> int:
+    print(f"lhv: {problem}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _pytest_refuses(argv: list[str]) -> str | None:
+    """Returns pytest's complaint about arguments it does not know, before the run starts; None when it takes them."""
+    import pytest
+    from _pytest.config import _prepareconfig
+
+    try:
+        config = _prepareconfig(argv)
+    except pytest.UsageError as exc:
+        return " ".join(line.strip() for line in str(exc).splitlines() if "error:" in line) or str(exc)
+    config._ensure_unconfigure()
+    return None
+
+
 def _verify(args: argparse.Namespace, extra: list[str]) -> int:
     import pytest
 
-    from lhv.profile import load_profile
+    from lhv.harness.preflight import check_run
+    from lhv.profile import embedded_profile, load_profile
 
-    if args.profile:
+    try:
+        profile = load_profile(args.profile) if args.profile else embedded_profile()
+        check_run(profile, plans=args.plan, suite=args.suite, faults=args.fault, reports_dir=args.reports_dir,
+                  run_id=args.run_id, target_url=args.target_url)
+    except ConfigError as exc:
+        return _usage(exc)
+    if getattr(args, "scanner_report", None):
+        from lhv.scanners.reports import load_report
+
         try:
-            load_profile(args.profile)
+            load_report(args.scanner_report)  # a report that cannot be read is a usage error, before any traffic
         except ConfigError as exc:
-            print(f"lhv: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-    argv = ["--pyargs", "verification", "-q", "-p", "no:cacheprovider", "--reports-dir", args.reports_dir,
-            "--tester", args.tester]
-    for name in ("profile", "target_url", "run_id", "dialect"):
-        value = getattr(args, name)
+            return _usage(f"--scanner-report: {exc}")
+    argv = ["--pyargs", "verification", "-q", "-p", "no:cacheprovider", "--reports-dir", args.reports_dir]
+    for name in ("profile", "target_url", "run_id", "dialect", "tester", "scanner_report"):
+        value = getattr(args, name, None)
         if value:
             argv += [f"--{name.replace('_', '-')}", value]
     for fault in args.fault:
@@ -41,15 +67,9 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
         argv += ["--suite", args.suite]
     if args.allow_load:
         argv.append("--allow-load")
-    if getattr(args, "scanner_report", None):
-        from lhv.scanners.reports import load_report
-
-        try:
-            load_report(args.scanner_report)  # a report that cannot be read is a usage error, before any traffic
-        except ConfigError as exc:
-            print(f"lhv: --scanner-report: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        argv += ["--scanner-report", args.scanner_report]
+    refused = _pytest_refuses(argv + extra) if extra else None
+    if refused:
+        return _usage(f"{refused} (arguments after the lhv options go to pytest)")
     code = int(pytest.main(argv + extra))
     return code if code in (0, 1, 2) else EXIT_USAGE
 
@@ -63,7 +83,7 @@ def _fuzz(args: argparse.Namespace, extra: list[str]) -> int:
 
 def _device_serve(args: argparse.Namespace) -> int:
     from lhv.device.faults import fault_named
-    from lhv.device.server import serve
+    from lhv.device.server import PortInUse, serve
     from lhv.device.settings import DeviceSettings
 
     for fault in args.fault:
@@ -75,11 +95,13 @@ def _device_serve(args: argparse.Namespace) -> int:
     state = Path(args.state_dir or tempfile.mkdtemp(prefix="lhv-device-"))
     settings = DeviceSettings(state_dir=str(state), token_lifetime_seconds=args.token_lifetime,
                               lockout_threshold=args.lockout_threshold, lockout_seconds=args.lockout_seconds,
-                              faults=args.fault, https_port=args.port, http_port=args.http_port,
+                              faults=args.fault, host=args.host, https_port=args.port, http_port=args.http_port,
                               dialect=args.dialect)
     print(f"reference device state in {state} (credentials.json holds the generated passwords)", flush=True)
     try:
         serve(settings)
+    except PortInUse as exc:
+        return _usage(f"device serve: {exc}")
     except KeyboardInterrupt:
         pass
     return 0
@@ -170,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                                    "profile's target.dialect (CONTRACT.md Appendix)")
     verify.add_argument("--suite", help="run only a suite of verification/catalog.toml, e.g. integration "
                                         "(production-safe)")
-    verify.add_argument("--tester", default="unnamed tester", help='e.g. "Jane Doe (JD-017)"')
+    verify.add_argument("--tester", help='who runs the verification, e.g. "Jane Doe (JD-017)" (default: $LHV_TESTER)')
     verify.add_argument("--run-id", help="id of this run")
     verify.add_argument("--reports-dir", default="reports", help="where reports/<run-id>/ goes")
     verify.add_argument("--allow-load", action="store_true", help="consent to load against a non-loopback target")
@@ -185,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--fault", action="append", default=[], help="switch on a fault of the embedded device")
     fuzz.add_argument("--dialect", choices=["plan", "v2"], help="the target's API dialect, instead of the profile's")
     fuzz.add_argument("--seed", type=int, help="the seed to generate from (a record names the seed it used)")
-    fuzz.add_argument("--tester", default="unnamed tester", help='e.g. "Jane Doe (JD-017)"')
+    fuzz.add_argument("--tester", help='e.g. "Jane Doe (JD-017)" (default: $LHV_TESTER)')
     fuzz.add_argument("--run-id", help="id of this run")
     fuzz.add_argument("--reports-dir", default="reports", help="where reports/<run-id>/ goes")
     fuzz.add_argument("--allow-load", action="store_true", help="consent to load against a non-loopback target")
@@ -193,16 +215,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     device = commands.add_parser("device", help="the reference device").add_subparsers(dest="device_command",
                                                                                         required=True)
-    serve = device.add_parser("serve", help="run the reference device alone on loopback")
-    serve.add_argument("--fault", action="append", default=[])
+    serve = device.add_parser("serve", help="run the reference device alone on loopback",
+                              formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    serve.add_argument("--fault", action="append", default=[], help="switch on a fault (repeatable; lhv device faults)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--dialect", choices=["plan", "v2"], default="plan",
                        help="the API shape the device serves (CONTRACT.md; v2: its Appendix)")
     serve.add_argument("--port", type=int, default=8443, help="HTTPS port (0: any free port)")
     serve.add_argument("--http-port", type=int, default=8080, help="plain-HTTP redirect port (0: any free port)")
     serve.add_argument("--token-lifetime", type=int, default=3600, help="seconds")
-    serve.add_argument("--lockout-threshold", type=int, default=5)
-    serve.add_argument("--lockout-seconds", type=int, default=900)
-    serve.add_argument("--state-dir", help="where the CA, database, log and credentials go")
+    serve.add_argument("--lockout-threshold", type=int, default=5, help="failed logins that lock an account")
+    serve.add_argument("--lockout-seconds", type=int, default=900, help="how long a lock lasts")
+    serve.add_argument("--state-dir", help="where the CA, database, log and credentials go (default: a new "
+                                           "temporary folder)")
     serve.set_defaults(handler=lambda args, extra: _device_serve(args))
     faults = device.add_parser("faults", help="list the faults and the plans that must catch them")
     faults.add_argument("--json", action="store_true")
@@ -241,7 +266,11 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra and args.command not in ("verify", "fuzz"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    return args.handler(args, extra)
+    try:
+        return args.handler(args, extra)
+    except BrokenPipeError:  # the reader went away (`lhv device faults | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0 if args.command != "verify" else EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -38,3 +38,7 @@ class NotApplicable(LhvError):
 
 class PlanDefect(LhvError):
     """A plan did something a plan must not (e.g. a step that checks nothing): an error, never a pass."""
+
+
+class HarnessFault(LhvError):
+    """A part of the harness itself failed (a device or Locust process died): the run aborts, nobody is blamed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import ssl
 import time
@@ -10,13 +11,16 @@ from typing import Any
 
 import httpx
 
+from lhv.bounds import Body, DeadlinePassed, bounded_client, deadline, read_capped
 from lhv.errors import TargetError
 from lhv.evidence import Exchange, current_case
 from lhv.pacing import ANONYMOUS, AUTHENTICATED, RatePacer
+from lhv.profile import TargetSection
 from lhv.secrets import SECRETS
 
 _SENSITIVE_HEADERS = {"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"}
 _RATE_LIMIT_RETRIES = 3
+_EVIDENCE_CHARS = 4000  # text bodies are kept in the evidence up to this many characters, after redaction
 
 
 class ConnectionRefused(TargetError):
@@ -43,16 +47,38 @@ def _failure_kind(exc: httpx.HTTPError) -> type[TargetError]:
 
 
 @dataclass
+class HttpExchange(Exchange):
+    """An exchange that also keeps the size and SHA-256 of every response byte received, and whether the
+    body was cut at target.max_response_bytes (the evidence holds only a redacted prefix of it)."""
+
+    response_bytes: int | None = None
+    response_sha256: str | None = None
+    response_truncated: bool = False
+
+
+@dataclass
 class Reply:
-    """A response as plans see it: status, headers, body and the exchange it came from."""
+    """A response as plans see it: status, headers, body (truncated: cut at the cap) and the exchange it came from."""
 
     status: int
     headers: httpx.Headers
     text: str
     exchange: Exchange
+    truncated: bool = False
+    size: int | None = None  # bytes received
+
+    def require_whole(self) -> None:
+        """Raises TargetError when the body was cut at the cap: what is left of it cannot be judged."""
+        if self.truncated:
+            declared = self.headers.get("content-length", "an undeclared length")
+            raise TargetError(
+                f"{self.exchange.method} {self.exchange.url} answered {self.status} with a body larger than the "
+                f"harness keeps (target.max_response_bytes): cut after {self.size} bytes of {declared}, so it "
+                f"cannot be read as a whole")
 
     def json(self) -> Any:
         """Returns the JSON body, or raises TargetError naming what came instead."""
+        self.require_whole()
         try:
             return json.loads(self.text)
         except ValueError:
@@ -70,9 +96,14 @@ def _redact_headers(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
     return out
 
 
+_EVIDENCE_BODY_BYTES = 4 * 1024 * 1024  # a larger body (an oversized-body probe) is kept as its size and hash
+
+
 def _redact_body(content: bytes, content_type: str) -> Any:
     if not content:
         return None
+    if len(content) > _EVIDENCE_BODY_BYTES:  # decoding and redacting it would cost several copies of it in memory
+        return f"[body: {len(content)} bytes, sha256 {hashlib.sha256(content).hexdigest()}]"
     text = content.decode("utf-8", errors="replace")
     if "json" in content_type:
         try:
@@ -81,7 +112,7 @@ def _redact_body(content: bytes, content_type: str) -> Any:
             pass
     if "x-www-form-urlencoded" in content_type:
         return SECRETS.redact(_mask_password_field(text))
-    return SECRETS.redact(text[:4000])
+    return SECRETS.redact(text)[:_EVIDENCE_CHARS]  # redacted whole, then cut: no part of a secret straddles the cut
 
 
 def _mask_password_field(form: str) -> str:
@@ -94,16 +125,23 @@ def _mask_password_field(form: str) -> str:
 class RecordingClient:
     """Sends requests to one target and files each exchange in the running case's evidence.
 
+    Every request ends within deadline_s (connect, TLS, sending and the whole answer), or raises
+    DeadlinePassed; an answer's body is kept up to max_response_bytes and the rest is not read (the reply
+    says it was truncated). Both default to the profile's defaults for timeout_s.
+
     With a pacer, every send is counted against the target's rate limits; a rate-aware client also
     waits before a send that would exceed them, and waits out a 429 per its Retry-After (noting it in
     the step), so that no plan mistakes a rate-limit answer for a finding of its own.
     """
 
     def __init__(self, base_url: str, *, verify: ssl.SSLContext | bool, timeout_s: float,
-                 follow_redirects: bool = False, pacer: RatePacer | None = None, rate_aware: bool = True):
+                 follow_redirects: bool = False, pacer: RatePacer | None = None, rate_aware: bool = True,
+                 deadline_s: float | None = None, max_response_bytes: int | None = None):
         self.base_url = base_url.rstrip("/")
-        self._client = httpx.Client(verify=verify, timeout=timeout_s, follow_redirects=follow_redirects)
+        self._client = bounded_client(verify=verify, timeout=timeout_s, follow_redirects=follow_redirects)
         self.pacer, self.rate_aware = pacer, rate_aware
+        self.deadline_s = deadline_s or TargetSection.default_deadline(timeout_s)
+        self.max_response_bytes = max_response_bytes or TargetSection.model_fields["max_response_bytes"].default
 
     def close(self) -> None:
         """Closes the connection pool."""
@@ -146,29 +184,42 @@ class RecordingClient:
         request = self._client.build_request(method, target_url, headers=headers, json=json_body,
                                              data=form, content=content)
         started = time.perf_counter()
-        try:
-            response = self._client.send(request)
-        except httpx.HTTPError as exc:
-            elapsed = (time.perf_counter() - started) * 1000
-            self._keep(request, None, elapsed, error=f"{type(exc).__name__}: {exc}")
-            raise _failure_kind(exc)(f"{method} {target_url}: no answer ({type(exc).__name__}: {exc})") from None
+        response: httpx.Response | None = None
+        body = Body(self.max_response_bytes)
+        with deadline(self.deadline_s) as current:
+            try:
+                response = self._client.send(request, stream=True)
+                try:
+                    read_capped(response, body, current)
+                finally:
+                    response.close()
+            except (httpx.HTTPError, DeadlinePassed) as exc:
+                elapsed = (time.perf_counter() - started) * 1000
+                self._keep(request, response, body, elapsed, error=f"{type(exc).__name__}: {exc}")
+                kind = DeadlinePassed if isinstance(exc, DeadlinePassed) else _failure_kind(exc)
+                answered = "answer cut off" if response is not None else "no answer"
+                raise kind(f"{method} {target_url}: {answered} ({type(exc).__name__}: {exc})") from None
         elapsed = (time.perf_counter() - started) * 1000
-        exchange = self._keep(request, response, elapsed)
-        return Reply(response.status_code, response.headers, response.text, exchange)
+        exchange = self._keep(request, response, body, elapsed)
+        text = body.kept.decode(response.encoding or "utf-8", errors="replace")
+        return Reply(response.status_code, response.headers, text, exchange, body.truncated, body.size)
 
-    def _keep(self, request: httpx.Request, response: httpx.Response | None, elapsed_ms: float,
+    def _keep(self, request: httpx.Request, response: httpx.Response | None, body: Body, elapsed_ms: float,
               error: str | None = None) -> Exchange:
-        exchange = Exchange(
+        answered = response is not None
+        exchange = HttpExchange(
             method=request.method,
             url=SECRETS.redact(str(request.url)),
             request_headers=_redact_headers(request.headers),
             request_body=_redact_body(request.content, request.headers.get("content-type", "")),
-            status=response.status_code if response is not None else None,
-            response_headers=_redact_headers(response.headers) if response is not None else {},
-            response_body=_redact_body(response.content, response.headers.get("content-type", ""))
-            if response is not None else None,
+            status=response.status_code if answered else None,
+            response_headers=_redact_headers(response.headers) if answered else {},
+            response_body=_redact_body(body.kept, response.headers.get("content-type", "")) if answered else None,
             elapsed_ms=round(elapsed_ms, 1),
             error=SECRETS.redact(error) if error else None,
+            response_bytes=body.size if answered else None,
+            response_sha256=body.sha256 if answered else None,
+            response_truncated=body.truncated,
         ).seal()
         case = current_case()
         if case is not None:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import httpx
 
+from lhv.bounds import Body, DeadlinePassed, bounded_client, deadline, read_capped
 from lhv.errors import ConfigError, NotApplicable, TargetError
-from lhv.profile import LogsSection
+from lhv.profile import LogsSection, TargetSection
 from lhv.secrets import SECRETS
 
 MAX_BYTES = 20 * 1024 * 1024  # the tail of a log that is read at most
@@ -79,20 +80,27 @@ class HttpLog:
     url: str
     verify: ssl.SSLContext | bool
     timeout_s: float
+    deadline_s: float | None = None  # the whole fetch; None: the profile's default for timeout_s
 
     def describe(self) -> str:
         """Says where the log is read from."""
         return f"HTTP endpoint {self.url}"
 
     def lines(self) -> list[str]:
-        """Fetches the log and returns one line per entry."""
+        """Fetches the log (its last MAX_BYTES, within the deadline) and returns one line per entry."""
+        received = Body(MAX_BYTES, tail=True)
+        seconds = self.deadline_s or TargetSection.default_deadline(self.timeout_s)
         try:
-            response = httpx.get(self.url, verify=self.verify, timeout=self.timeout_s)
+            with bounded_client(verify=self.verify, timeout=self.timeout_s) as client, deadline(seconds) as current:
+                with client.stream("GET", self.url) as response:
+                    if response.status_code != 200:
+                        raise TargetError(f"log endpoint {self.url} answered {response.status_code}")
+                    read_capped(response, received, current)
+        except DeadlinePassed as exc:
+            raise TargetError(f"log endpoint {self.url}: {exc}") from None
         except httpx.HTTPError as exc:
             raise TargetError(f"log endpoint {self.url}: no answer ({type(exc).__name__})") from None
-        if response.status_code != 200:
-            raise TargetError(f"log endpoint {self.url} answered {response.status_code}")
-        text = response.text[-MAX_BYTES:]
+        text = received.kept.decode("utf-8", "replace")
         try:
             body = json.loads(text)
         except ValueError:
@@ -103,16 +111,18 @@ class HttpLog:
 
 
 LogSource = FileLog | CommandLog | HttpLog
-_BUILDERS: dict[str, Callable[[LogsSection, Callable[[str], str], ssl.SSLContext | bool, float], LogSource]] = {
-    "file": lambda s, expand, verify, timeout: FileLog(Path(expand(s.path)).expanduser()),
-    "command": lambda s, expand, verify, timeout: CommandLog(expand(s.command), 3 * timeout),
-    "http": lambda s, expand, verify, timeout: HttpLog(expand(s.url), verify, timeout),
+_BUILDERS: dict[str, Callable[[LogsSection, Callable[[str], str], ssl.SSLContext | bool, float, float | None],
+                              LogSource]] = {
+    "file": lambda s, expand, verify, timeout, deadline_s: FileLog(Path(expand(s.path)).expanduser()),
+    "command": lambda s, expand, verify, timeout, deadline_s: CommandLog(expand(s.command), 3 * timeout),
+    "http": lambda s, expand, verify, timeout, deadline_s: HttpLog(expand(s.url), verify, timeout, deadline_s),
 }
 _REQUIRED = {"file": "path", "command": "command", "http": "url"}
 
 
 def log_source(section: LogsSection, source: str, *, expand: Callable[[str], str] = str,
-               verify: ssl.SSLContext | bool = True, timeout_s: float = 10.0) -> LogSource:
+               verify: ssl.SSLContext | bool = True, timeout_s: float = 10.0,
+               deadline_s: float | None = None) -> LogSource:
     """Returns the source the profile names; NotApplicable for kind "none", ConfigError when incomplete."""
     if section.kind == "none":
         raise NotApplicable("the profile names no log source (logs.kind = \"none\"), so violations cannot be "
@@ -120,7 +130,7 @@ def log_source(section: LogsSection, source: str, *, expand: Callable[[str], str
     key = _REQUIRED[section.kind]
     if not getattr(section, key):
         raise ConfigError(source, f"logs.{key}", f"required when logs.kind = \"{section.kind}\"")
-    return _BUILDERS[section.kind](section, expand, verify, timeout_s)
+    return _BUILDERS[section.kind](section, expand, verify, timeout_s, deadline_s)
 
 
 def json_records(lines: list[str]) -> list[dict]:

@@ -30,9 +30,25 @@ class TargetSection(_Section):
     http_url: str = ""
     dialect: Literal["plan", "v2"] = "plan"
     trust_store: str = "system"
-    timeout_seconds: float = Field(10.0, gt=0)
+    timeout_seconds: float = Field(10.0, gt=0)  # per socket operation (connect, each read, each write)
+    request_deadline_seconds: float | None = Field(None, gt=0)  # a whole request; None: default_deadline()
+    max_response_bytes: int = Field(10 * 1024 * 1024, ge=64 * 1024, le=1024**3)  # an answer's body kept
     production: bool = False
     allow_load: bool = False
+
+    @staticmethod
+    def default_deadline(timeout_seconds: float) -> float:
+        """Returns the default whole-request deadline: three timeouts (connect, send, answer), at least 60 s."""
+        return max(60.0, 3 * timeout_seconds)
+
+    @model_validator(mode="after")
+    def _deadline(self) -> "TargetSection":
+        if self.request_deadline_seconds is None:
+            self.request_deadline_seconds = self.default_deadline(self.timeout_seconds)
+        elif self.request_deadline_seconds < self.timeout_seconds:
+            raise ValueError(f"request_deadline_seconds ({self.request_deadline_seconds:g} s) is shorter than "
+                             f"timeout_seconds ({self.timeout_seconds:g} s)")
+        return self
 
 
 class Account(_Section):
@@ -253,7 +269,19 @@ class PlansSection(_Section):
     """Which plans the target allows."""
 
     destructive: list[str] = ["PLAN_003", "PLAN_006", "PLAN_007", "PLAN_008", "PLAN_014", "PLAN_016", "PLAN_019"]
-    skip: dict[str, str] = {}
+    skip: dict[str, str] = {}  # plan id → why it is waived: outside the run's scope, listed as waived in the record
+
+    @field_validator("skip")
+    @classmethod
+    def _waivers(cls, skip: dict[str, str]) -> dict[str, str]:
+        from lhv import catalog
+
+        for plan, reason in skip.items():
+            if plan not in catalog.catalog():
+                raise ValueError(f"{plan} is not a plan id of verification/catalog.toml")
+            if not reason.strip():
+                raise ValueError(f"{plan}: a waiver needs a reason (plan id = \"why it is waived\")")
+        return skip
 
 
 class Profile(_Section):

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.hostile import hostile_target  # noqa: F401 (fixture: a hostile loopback target)
+
 REPO = Path(__file__).resolve().parents[1]
 
 

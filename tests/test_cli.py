@@ -24,7 +24,8 @@ def _profile(tmp_path, base_url: str):
 
 
 def test_unreachable_target_exits_2_with_a_reason(lhv, tmp_path):
-    run = lhv("--profile", str(_profile(tmp_path, f"https://127.0.0.1:{_closed_port()}")), "--plan", "PLAN_001")
+    run = lhv("--profile", str(_profile(tmp_path, f"https://127.0.0.1:{_closed_port()}")), "--plan", "PLAN_001",
+              env={"LHV_T_USER": "someone@example.org", "LHV_T_PASS": "not-used-1234"})
     assert run.code == 2, run.output
     assert "unreachable" in run.output and "Traceback" not in run.output
     assert run.results["verdict"] == "error" and "unreachable" in run.results["aborted"]
@@ -70,3 +71,33 @@ def test_the_pytest_configuration_needs_no_test_only_plugin(tmp_path):
                            "verification", "--reports-dir", str(tmp_path)], capture_output=True, text=True, timeout=120,
                           check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_device_serve_on_a_busy_port_says_so_in_one_line(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "lhv.cli", "device", "serve", "--port", str(port),
+                               "--http-port", "0", "--state-dir", str(tmp_path / "state")],
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.count("\n") == 1 and f"127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "state" / "credentials.json").exists(), "nothing is made before the ports are had"
+
+
+def test_device_serve_help_shows_defaults_and_host():
+    done = subprocess.run([sys.executable, "-m", "lhv.cli", "device", "serve", "--help"], capture_output=True,
+                          text=True, timeout=60)
+    assert "--host" in done.stdout and "(default: 8443)" in done.stdout and "(default: 127.0.0.1)" in done.stdout
+
+
+def test_a_listing_piped_into_head_ends_quietly():
+    done = subprocess.run(f"{sys.executable} -m lhv.cli device faults | head -1", shell=True, capture_output=True,
+                          text=True, timeout=60)
+    assert done.stdout.count("\n") == 1 and "BrokenPipe" not in done.stderr, done.stderr
+
+
+def test_the_tester_comes_from_lhv_tester(lhv):
+    run = lhv("--plan", "PLAN_005", env={"LHV_TESTER": "Jane Doe (JD-017)"})
+    assert run.results["tester"] == {"name": "Jane Doe", "role": "JD-017"}

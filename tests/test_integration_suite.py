@@ -96,7 +96,8 @@ def test_a_production_profile_runs_the_suite_and_refuses_destructive_plans_clear
     suite = lhv("--suite", "integration", "--profile", str(profile))
     assert suite.code == 0 and suite.verdicts() == dict.fromkeys(SUITE_PLANS, "passed"), suite.output
     refused = lhv("--plan", "PLAN_003", "--plan", "PLAN_016", "--profile", str(profile))
-    assert refused.code == 0, refused.output
+    assert refused.code == 1, refused.output  # selected but refused: the run is incomplete, never a pass
+    assert refused.results["verdict"] == "incomplete"
     for plan in refused.results["plans"]:
         assert plan["verdict"] == "not run"
         reason = plan["cases"][0]["reason"]

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from lhv.checks import require, status_is
 from lhv.findings import require_findings
-from lhv.harness.bursts import limit_of
+from lhv.harness.bursts import limit_of, send_concurrently
 from lhv.logsources import json_records, log_source
 from lhv.pacing import ANONYMOUS, AUTHENTICATED
 from lhv.secrets import SECRETS
@@ -23,16 +23,17 @@ PLAN_ID = "PLAN_008"
 
 
 def _violate(client, target, route, scope, user=None, token=None):
-    """Sends one burst over the limit; returns the 429s received as violations."""
+    """Sends one burst over the limit (concurrently, so that it fits the window); returns the 429s as violations."""
     limit = limit_of(target, scope)
     full_path = urlsplit(target.base_url).path.rstrip("/") + route.path
-    found = []
-    for _ in range(limit.burst_size):
+
+    def send_one():
         sent = time.time()
         reply = client.request(route.method, route.path, token=token)
-        if reply.status == 429:
-            found.append(Violation(sent, time.time(), (full_path, route.path), user,
-                                   limit.requests + 1 - limit.tolerance))
+        return sent, time.time(), reply.status
+
+    found = [Violation(sent, received, (full_path, route.path), user, limit.requests + 1 - limit.tolerance)
+             for sent, received, status in send_concurrently(limit.burst_size, send_one) if status == 429]
     require("got-429", bool(found), f"no 429 in {limit.burst_size} {scope} requests: PLAN_006/007 judge the limit; "
             "this plan needs violations to look for", f"{len(found)} 429(s) in {limit.burst_size} {scope} requests")
     return found
@@ -42,7 +43,8 @@ def test_every_429_has_one_complete_log_entry(target, api, accounts, step, lhv_r
     """Every 429 the harness received has exactly one log entry with timestamp, client, user, path and count."""
     logs, skew = target.profile.logs, target.profile.auth.clock_skew_seconds
     source = log_source(logs, target.profile.source, expand=target.expand, verify=target.verify,
-                        timeout_s=target.profile.target.timeout_seconds)
+                        timeout_s=target.profile.target.timeout_seconds,
+                        deadline_s=target.profile.target.request_deadline_seconds)
     violations = []
     with step("Wait until the harness has been quiet for a window (older entries stay apart from this run's)",
               expect="no harness request within the window and the clock skew"):

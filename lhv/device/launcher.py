@@ -50,12 +50,18 @@ def start_device(settings: DeviceSettings) -> RunningDevice:
     process = subprocess.Popen([sys.executable, "-m", "lhv.device", str(settings_file), str(ready_file)],
                                stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + START_TIMEOUT_S
-    while not ready_file.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            tail = (state / "device.out").read_text(errors="replace")[-800:]
-            raise TargetError(f"the reference device did not start (exit {process.poll()}): {tail.strip()}")
-        time.sleep(0.05)
+    try:
+        while not ready_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = (state / "device.out").read_text(errors="replace")[-800:]
+                raise TargetError(f"the reference device did not start (exit {process.poll()}): {tail.strip()}")
+            time.sleep(0.05)
+    except BaseException:  # not started, timed out or interrupted: no device process is left behind
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        output.close()
     info = json.loads(ready_file.read_text())
     return RunningDevice(info["https_url"], info["http_url"], Path(info["ca_cert"]),
                          json.loads(Path(info["credentials_file"]).read_text()),

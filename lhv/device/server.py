@@ -24,12 +24,21 @@ ACCOUNTS = {"admin": ("admin@reference.device", "admin"),
             "second_user": ("tester2@reference.device", "user")}
 
 
+class PortInUse(OSError):
+    """A port the device should listen on is taken, or the address is not this machine's."""
+
+
 def _bind(host: str, port: int) -> socket.socket:
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and without it
     # every response waits ~40 ms for a delayed ACK (Nagle)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise PortInUse(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port/--http-port "
+                        "(0: any free port) or --host") from None
     sock.set_inheritable(True)
     return sock
 
@@ -87,10 +96,15 @@ def serve(settings: DeviceSettings, ready_file: Path | None = None) -> None:
     """Starts the device and serves until interrupted; writes a ready file when listening."""
     state = Path(settings.state_dir)
     state.mkdir(parents=True, exist_ok=True)
+    https_sock = _bind(settings.host, settings.https_port)
+    try:
+        http_sock = _bind(settings.host, settings.http_port)
+    except PortInUse:
+        https_sock.close()
+        raise
     certs = _issue_certificates(settings)
     ctx = DeviceContext(settings)
     credentials_file = _bootstrap_accounts(ctx, state)
-    https_sock, http_sock = _bind(settings.host, settings.https_port), _bind(settings.host, settings.http_port)
     https_port, http_port = https_sock.getsockname()[1], http_sock.getsockname()[1]
     app = create_app(ctx)
     floor = ssl.TLSVersion.TLSv1 if settings.has("tls1.0-enabled") else ssl.TLSVersion.TLSv1_2

@@ -2,8 +2,8 @@
 
 Schemathesis sends with `requests`; mounting this adapter on its session makes every request it
 sends (generated cases and the probes of its checks alike) go through `RecordingClient`: paced
-under the profile's rate limits, verified against the profile's trust store, and filed as
-redacted evidence in whichever evidence case is current.
+under the profile's rate limits, verified against the profile's trust store, bounded by its request
+deadline and response cap, and filed as redacted evidence in whichever evidence case is current.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
 
 from lhv.errors import TargetError
-from lhv.http import ConnectionRefused, RecordingClient, Reply
+from lhv.http import ConnectionRefused, DeadlinePassed, RecordingClient, Reply
 
 # Headers the client sets itself for the body it sends and the connection it keeps.
 _HOP_HEADERS = {"content-length", "connection", "transfer-encoding", "host"}
@@ -38,6 +38,7 @@ class RecordingAdapter(BaseAdapter):
         body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
         try:
             reply = self._send(str(request.method), str(request.url), body, headers)
+            reply.require_whole()  # a body cut at the cap is not the target's answer: no check may judge it
         except TargetError as exc:
             raise requests.exceptions.ConnectionError(str(exc), request=request) from exc
         self.last_reply = reply
@@ -46,9 +47,10 @@ class RecordingAdapter(BaseAdapter):
     def _send(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Reply:
         # A server may close a kept-alive connection after an answer (uvicorn does after a 500); like
         # browsers, curl and schemathesis, send once more on a fresh connection before calling it unanswered.
+        # Not after a refusal, nor after the deadline: a target that held the request had its whole time.
         try:
             return self.client.request(method, "", url=url, content=body, headers=headers)
-        except ConnectionRefused:
+        except (ConnectionRefused, DeadlinePassed):
             raise
         except TargetError:
             return self.client.request(method, "", url=url, content=body, headers=headers)

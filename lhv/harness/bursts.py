@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import TypeVar
 
 from lhv.checks import require
 from lhv.errors import Inconclusive
@@ -15,7 +18,18 @@ from lhv.load.burst import BurstRequest, BurstResult, LoadDriver
 from lhv.load.judge import burst_gap
 from lhv.pacing import ANONYMOUS
 
+T = TypeVar("T")
+
 WINDOW_MARGIN_S = 0.3  # the device counts a request a little after we send it
+SENDERS = 8  # concurrent senders of a recorded burst: N+1 requests fit a short window even on busy cores
+
+
+def send_concurrently(count: int, send: Callable[[], T]) -> list[T]:
+    """Calls send() count times from SENDERS threads, each in the caller's context (its evidence); returns the
+    results in completion order."""
+    with ThreadPoolExecutor(max_workers=min(SENDERS, count)) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, send) for _ in range(count)]
+        return [future.result() for future in as_completed(futures)]
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,21 @@ from pathlib import Path
 import pytest
 
 from lhv import catalog
-from lhv.errors import ConfigError, LhvError, TargetError
+from lhv.errors import ConfigError, HarnessFault, LhvError, TargetError
 from lhv.evidence import CURRENT_CASE, CaseEvidence
-from lhv.harness import verdicts
+from lhv.harness import interrupts, preflight, verdicts
 from lhv.harness.accounts import Accounts
 from lhv.harness.run import CaseResult, RunState, new_run_id
 from lhv.harness.steps import StepRecorder
 from lhv.harness.target import Api, Target, open_target
 from lhv.http import CertificateRejected
-from lhv.profile import embedded_profile, load_profile
+from lhv.profile import Profile, embedded_profile, load_profile
 
 _STATE = pytest.StashKey[RunState]()
 _CASE = pytest.StashKey[CaseEvidence]()
 _OUTCOME = pytest.StashKey[dict]()
+_WAIVED = pytest.StashKey[bool]()
+CERTIFICATE_PLANS = ("PLAN_005",)  # the plan that judges the certificate runs when it does not verify
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,34 +66,45 @@ def _exit(reason: str) -> None:
     pytest.exit(f"lhv: {reason}", returncode=verdicts.EXIT_ERROR)
 
 
+def _profile_of(config: pytest.Config) -> Profile:
+    option = config.option
+    profile = load_profile(option.profile) if option.profile else embedded_profile()
+    if option.dialect:
+        profile = profile.model_copy(update={"target": profile.target.model_copy(update={"dialect": option.dialect})})
+    return profile
+
+
+def _start_run(config: pytest.Config) -> RunState:
+    """Checks everything that needs no traffic, then reserves the run's record folder (exit 2 on a problem)."""
+    option = config.option
+    try:
+        profile = _profile_of(config)
+        preflight.check_run(profile, plans=option.plan, suite=option.suite, faults=option.fault,
+                            reports_dir=option.reports_dir, run_id=option.run_id, target_url=option.target_url)
+    except ConfigError as exc:
+        _exit(str(exc))
+    state = RunState(run_id=option.run_id or new_run_id(), profile=profile, reports_dir=Path(option.reports_dir),
+                     tester=option.tester, faults=tuple(option.fault))
+    try:
+        state.record_dir.mkdir(parents=True, exist_ok=False)
+    except OSError as exc:
+        _exit(f"--run-id: cannot make the record folder {state.record_dir} ({exc.strerror or exc})")
+    config.stash[_STATE] = state
+    interrupts.install()
+    return state
+
+
 def _run_state(config: pytest.Config) -> RunState:
-    if _STATE not in config.stash:
-        option = config.option
-        try:
-            profile = load_profile(option.profile) if option.profile else embedded_profile()
-        except ConfigError as exc:
-            _exit(str(exc))
-        if option.dialect:
-            profile = profile.model_copy(update={"target": profile.target.model_copy(
-                update={"dialect": option.dialect})})
-        config.stash[_STATE] = RunState(run_id=option.run_id or new_run_id(), profile=profile,
-                                        reports_dir=Path(option.reports_dir), tester=option.tester,
-                                        faults=tuple(option.fault))
     return config.stash[_STATE]
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     plan_items = [item for item in items if plan_id_of(item)]
-    if not plan_items:
-        return
-    state = _run_state(config)
-    wanted = {p.upper() for p in config.option.plan}
-    try:
-        for plan in wanted:
-            catalog.plan(plan)
-    except ConfigError as exc:
-        _exit(f"--plan: {exc.field} is not a plan id")
+    if not plan_items or config.option.collectonly:
+        return  # collecting only lists the cases: no run, no record
     suite = _suite(config.option.suite, plan_items)
+    state = _start_run(config)
+    wanted = {p.upper() for p in config.option.plan}
     state.suite = suite
     kept, dropped = [], []
     for item in items:
@@ -108,11 +121,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     profile = state.profile
     for item in items:
         plan = plan_id_of(item)
-        reason = profile.plans.skip.get(plan)
-        if reason is None and profile.target.production and plan in profile.plans.destructive:
-            reason = _production_refusal(plan, profile.source)
-        if reason:
-            item.add_marker(pytest.mark.skip(reason=reason))
+        waiver = profile.plans.skip.get(plan)
+        if waiver is not None:
+            item.stash[_WAIVED] = True
+            item.add_marker(pytest.mark.skip(reason=f"waived by {profile.source} (plans.skip): {waiver}"))
+        elif profile.target.production and plan in profile.plans.destructive:
+            item.add_marker(pytest.mark.skip(reason=_production_refusal(plan, profile.source)))
     state.selected_plans = sorted({plan_id_of(item) for item in items})
 
 
@@ -163,6 +177,18 @@ def _production_refusal(plan: str, profile_source: str) -> str:
             "run it against a non-production profile (the production-safe subset is --suite integration)")
 
 
+def _judges_certificate(plan_id: str) -> bool:
+    return plan_id in CERTIFICATE_PLANS
+
+
+@pytest.hookimpl(trylast=True)  # after the target fixture's set-up, which finds the trust problem
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    state = item.config.stash.get(_STATE, None)
+    plan = plan_id_of(item)
+    if state is not None and plan and state.trust_problem and not _judges_certificate(plan):
+        raise TargetError(f"not judged: {state.trust_problem}")
+
+
 @pytest.fixture(scope="session")
 def lhv_run(request: pytest.FixtureRequest) -> RunState:
     """The run's state: id, profile, tester, record folder."""
@@ -179,12 +205,20 @@ def target(lhv_run: RunState, request: pytest.FixtureRequest):
         lhv_run.aborted = str(exc)
         _exit(str(exc))
     lhv_run.target_url = tgt.base_url
+    lhv_run.watch = tgt.died
     probe = tgt.client()
     try:
         route = tgt.dialect.route("root")
         probe.request(route.method, route.path)
-    except CertificateRejected:
-        pass  # it answers, but its certificate does not verify: PLAN_005 judges that, other plans error on it
+    except CertificateRejected as exc:
+        trust = lhv_run.profile.target.trust_store
+        problem = (f"the target's certificate does not verify against target.trust_store ({trust}): {exc}; "
+                   "set target.trust_store to the CA that issued the target's certificate")
+        if not any(_judges_certificate(plan) for plan in lhv_run.selected_plans):
+            lhv_run.aborted = problem
+            tgt.stop()
+            _exit(problem)
+        lhv_run.trust_problem = problem  # the certificate plan judges it; every other plan is not judged
     except TargetError as exc:
         lhv_run.aborted = f"target unreachable: {exc}"
         tgt.stop()
@@ -263,8 +297,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         return report
     outcome = item.stash.setdefault(_OUTCOME, {"verdict": None, "reason": "", "duration": 0.0})
     outcome["duration"] += report.duration
+    _abort_if_the_harness_broke(item, call)
     if report.skipped and outcome["verdict"] is None:
-        outcome["verdict"], outcome["reason"] = verdicts.NOT_RUN, _skip_reason(report)
+        waived = item.stash.get(_WAIVED, False)
+        outcome["verdict"], outcome["reason"] = verdicts.WAIVED if waived else verdicts.NOT_RUN, _skip_reason(report)
     elif call.excinfo is not None and outcome["verdict"] in (None, verdicts.PASSED):
         verdict = verdicts.verdict_of_exception(call.excinfo.type)
         if call.when != "call" and verdict == verdicts.FAILED:
@@ -285,6 +321,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+def _abort_if_the_harness_broke(item: pytest.Item, call: pytest.CallInfo) -> None:
+    """Aborts the run when a process it depends on died: what follows would blame the device for it."""
+    state = item.config.stash.get(_STATE, None)
+    if state is None or state.aborted:
+        return
+    why = state.watch() if state.watch else None
+    if why is None and call.excinfo is not None and call.excinfo.errisinstance(HarnessFault):
+        why = str(call.excinfo.value)
+    if why:
+        state.aborted = f"{why}, while running {item.nodeid}"
+        item.session.shouldstop = state.aborted
+        outcome = item.stash[_OUTCOME]
+        outcome["verdict"], outcome["reason"] = verdicts.ERROR, f"not judged: {why}"
+
+
 def _skip_reason(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
@@ -292,16 +343,28 @@ def _skip_reason(report: pytest.TestReport) -> str:
     return str(longrepr)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    state = item.config.stash.get(_STATE, None)
+    if state is not None:
+        state.running = item.nodeid  # an interrupted run's record names what was running
+
+
+@pytest.hookimpl(trylast=True)  # after the fixtures' teardown: the device is stopped, the accounts counted
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(_STATE, None)
     if state is None:
         return
     from lhv.record.writer import plan_verdicts, write_record
 
+    ended_normally = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
+    if not state.aborted and session.exitstatus not in ended_normally:
+        cause = interrupts.received() or ("SIGINT" if session.exitstatus == pytest.ExitCode.INTERRUPTED
+                                          else f"pytest ended with {pytest.ExitCode(session.exitstatus).name}")
+        state.aborted = f"interrupted by {cause} while running {state.running or 'the run set-up'}"
     state.finished = dt.datetime.now(dt.timezone.utc)
     write_record(state)
-    if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or state.aborted:
-        session.exitstatus = verdicts.exit_code(plan_verdicts(state).values(), aborted=bool(state.aborted))
+    session.exitstatus = verdicts.exit_code(plan_verdicts(state).values(), aborted=bool(state.aborted))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,9 @@ class RunState:
     target_url: str = ""
     device: DeviceInfo | None = None
     aborted: str | None = None
+    trust_problem: str = ""  # the target's certificate did not verify: only the certificate plan is judged
+    running: str = ""
+    watch: Callable[[], str | None] | None = None  # says why a process the run depends on died, if one did  # the test case running now; an aborted record names it
     cases: list[CaseResult] = field(default_factory=list)
     selected_plans: list[str] = field(default_factory=list)
     deselected: dict[str, str] = field(default_factory=dict)

@@ -15,7 +15,8 @@ from lhv.device.faults import fault_named
 from lhv.device.launcher import RunningDevice, start_device
 from lhv.device.settings import DeviceSettings
 from lhv.dialects import DeviceInfo, Dialect, TokenGrant, dialect_named
-from lhv.errors import ConfigError, TargetError
+from lhv.errors import ConfigError, NotApplicable, TargetError
+from lhv.harness.preflight import trust_context
 from lhv.http import RecordingClient, Reply
 from lhv.pacing import RatePacer, budgets_for
 from lhv.profile import Account, Profile
@@ -48,6 +49,7 @@ class Target:
     device: RunningDevice | None = None
     faults: tuple[str, ...] = ()
     pacer: RatePacer = field(init=False)
+    stopped: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         limits = self.profile.limits
@@ -57,17 +59,27 @@ class Target:
     def client(self, *, follow_redirects: bool = False, rate_aware: bool = True) -> RecordingClient:
         """Returns a recording client for this target; all share one pacer under the profile's limits
         (rate_aware=False: sends are counted but neither delayed nor retried, for rate-limit plans)."""
-        return RecordingClient(self.base_url, verify=self.verify, timeout_s=self.profile.target.timeout_seconds,
-                               follow_redirects=follow_redirects, pacer=self.pacer, rate_aware=rate_aware)
+        settings = self.profile.target
+        return RecordingClient(self.base_url, verify=self.verify, timeout_s=settings.timeout_seconds,
+                               follow_redirects=follow_redirects, pacer=self.pacer, rate_aware=rate_aware,
+                               deadline_s=settings.request_deadline_seconds,
+                               max_response_bytes=settings.max_response_bytes)
 
     def credentials(self, label: str) -> Credentials:
         """Returns the credentials of a profile account ('user', 'second_user', 'admin')."""
         account: Account | None = getattr(self.profile.credentials, label)
         if account is None:
-            raise ConfigError(self.profile.source, f"credentials.{label}", "not set, and this plan needs it")
+            raise NotApplicable(f"the profile names no {label} account: set [credentials] {label} = "
+                                "{ username_env = ..., password_env = ... } in " + self.profile.source)
         username, password = account.resolve(f"{self.profile.source} [credentials.{label}]")
         SECRETS.add(password, "password")
         return Credentials(label, username, password)
+
+    def died(self) -> str | None:
+        """Returns why the embedded device process is gone, or None while it runs (or for a remote target)."""
+        if self.device is None or self.stopped or self.device.process.poll() is None:
+            return None
+        return f"the embedded reference device process died (exit {self.device.process.returncode}) during the run"
 
     def expand(self, text: str) -> str:
         """Fills the profile placeholders {device_state} and {ca_file} of the embedded device."""
@@ -77,6 +89,7 @@ class Target:
 
     def stop(self) -> None:
         """Stops the embedded device, if this target started one."""
+        self.stopped = True
         if self.device is not None:
             self.device.stop()
             shutil.rmtree(self.device.state_dir, ignore_errors=True)  # it holds the run's passwords
@@ -129,15 +142,6 @@ class Api:
         return self.dialect.read_device_info(reply)
 
 
-def _ssl_context(trust_store: str, profile_source: str) -> ssl.SSLContext:
-    if trust_store == "system":
-        return ssl.create_default_context()
-    path = Path(trust_store).expanduser()
-    if not path.is_file():
-        raise ConfigError(profile_source, "target.trust_store", f"no such file: {path}")
-    return ssl.create_default_context(cafile=str(path))
-
-
 def _plain_http_of(https_url: str) -> str:
     """Returns the plain-HTTP origin of an HTTPS URL: same host, default port 80, same path."""
     parts = urlsplit(https_url)
@@ -153,7 +157,7 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path
         if faults:
             raise ConfigError("--fault", None, "faults exist only on the embedded reference device")
         base = (target_url or profile.target.base_url).rstrip("/") + profile.target.version_prefix
-        ctx = _ssl_context(profile.target.trust_store, profile.source)
+        ctx = trust_context(profile)
         ca = None if profile.target.trust_store == "system" else profile.target.trust_store
         http_url = profile.target.http_url or _plain_http_of(target_url or profile.target.base_url)
         return Target(profile, dialect, base, http_url, ctx, ca)
@@ -171,7 +175,11 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path
                               rate_window_seconds=profile.limits.window_seconds,
                               probe_timeout_seconds=profile.uptime.timeout_seconds,
                               max_body_bytes=profile.limits.max_body_bytes, faults=list(faults))
-    device = start_device(settings)
+    try:
+        device = start_device(settings)
+    except BaseException:
+        shutil.rmtree(state, ignore_errors=True)  # an interrupted or failed start leaves no credentials behind
+        raise
     for label, (user_env, password_env) in EMBEDDED_ENV.items():
         os.environ[user_env] = device.credentials[label]["username"]
         os.environ[password_env] = device.credentials[label]["password"]

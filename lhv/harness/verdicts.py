@@ -1,4 +1,4 @@
-"""How case outcomes become plan verdicts, and plan verdicts an exit code."""
+"""How case outcomes become plan verdicts, and plan verdicts a run's verdict and exit code."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from lhv.errors import CheckFailed, Inconclusive, NotApplicable, TargetError
 
 PASSED, FAILED, ERROR, INCONCLUSIVE, NOT_RUN = "passed", "failed", "error", "inconclusive", "not run"
+WAIVED = "waived"  # the profile waived the plan explicitly (plans.skip, with a reason): outside the run's scope
+INCOMPLETE = "incomplete"  # a run's verdict: a plan in scope did not run, or none ran at all
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
 
@@ -29,16 +31,26 @@ def plan_verdict(case_verdicts: Iterable[str]) -> str:
     for worst in (FAILED, ERROR, INCONCLUSIVE):
         if worst in verdicts:
             return worst
-    if not verdicts or all(v == NOT_RUN for v in verdicts):
+    if verdicts and all(v == WAIVED for v in verdicts):
+        return WAIVED
+    if not verdicts or all(v in (NOT_RUN, WAIVED) for v in verdicts):
         return NOT_RUN
-    return INCONCLUSIVE if NOT_RUN in verdicts else PASSED
+    return INCONCLUSIVE if NOT_RUN in verdicts or WAIVED in verdicts else PASSED
+
+
+def run_verdict(plan_verdicts: Iterable[str], aborted: bool = False) -> str:
+    """Returns the run's verdict: passed only when a plan ran and every plan in scope (not waived) passed."""
+    in_scope = [v for v in plan_verdicts if v != WAIVED]
+    if aborted:
+        return ERROR
+    for worst in (FAILED, INCONCLUSIVE, ERROR):
+        if worst in in_scope:
+            return worst
+    if not in_scope or NOT_RUN in in_scope:
+        return INCOMPLETE
+    return PASSED
 
 
 def exit_code(plan_verdicts: Iterable[str], aborted: bool = False) -> int:
-    """Returns 0 when nothing failed, 1 when a plan failed or was inconclusive, 2 on target errors."""
-    verdicts = list(plan_verdicts)
-    if FAILED in verdicts or INCONCLUSIVE in verdicts:
-        return EXIT_FAILED
-    if aborted or ERROR in verdicts:
-        return EXIT_ERROR
-    return EXIT_OK
+    """Returns 0 when every plan in scope passed and one ran; 1 failed, inconclusive or incomplete; 2 error."""
+    return {PASSED: EXIT_OK, ERROR: EXIT_ERROR}.get(run_verdict(plan_verdicts, aborted), EXIT_FAILED)

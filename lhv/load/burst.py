@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from lhv.errors import NotApplicable, TargetError
+from lhv.errors import HarnessFault, NotApplicable, TargetError
 from lhv.secrets import SECRETS
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -151,6 +151,10 @@ class LoadDriver:
                 deadline = time.monotonic() + time_bound_s + 15  # the burst, the stop and the final report
                 for process in processes:
                     process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                killed = [p.returncode for p in processes if p.returncode < 0]
+                if killed:
+                    raise HarnessFault(f"a Locust process of the burst was killed (signal {-killed[0]}) before the "
+                                       "burst ended")
             except subprocess.TimeoutExpired:
                 raise TargetError(f"the Locust burst did not end within its bound ({time_bound_s:.0f} s "
                                   "plus 15 s for the report)") from None

@@ -123,8 +123,12 @@ def results(state: RunState) -> dict:
         "profile": {"source": state.profile.source, "sha256": state.profile.sha256,
                     "content": state.profile.redacted()},
         "aborted": state.aborted,
-        "verdict": _overall(verdict_by_plan, state),
+        "verdict": verdicts.run_verdict(verdict_by_plan.values(), aborted=bool(state.aborted)),
         "exit_code": verdicts.exit_code(verdict_by_plan.values(), aborted=bool(state.aborted)),
+        "incomplete": _incomplete(plans),
+        "waived": [{"plan": plan["id"], "reason": plan["cases"][0]["reason"] if plan["cases"] else ""}
+                   for plan in plans if plan["verdict"] == verdicts.WAIVED],
+        "running_when_aborted": state.running if state.aborted else None,
         "accounts_left_behind": state.accounts_left,
         "anomalies": _anomalies(plans),
         "trace": {"requirements": _trace(plans, "requirements"), "risk_controls": _trace(plans, "risk_controls")},
@@ -135,10 +139,10 @@ def results(state: RunState) -> dict:
     }
 
 
-def _overall(verdict_by_plan: dict[str, str], state: RunState) -> str:
-    if state.aborted:
-        return verdicts.ERROR
-    return verdicts.plan_verdict(verdict_by_plan.values()) if verdict_by_plan else verdicts.NOT_RUN
+def _incomplete(plans: list[dict]) -> list[dict]:
+    """Returns the plans in scope that did not run, each with why (what the profile lacks)."""
+    return [{"plan": plan["id"], "reason": next((c["reason"] for c in plan["cases"] if c["reason"]), "no case ran")}
+            for plan in plans if plan["verdict"] == verdicts.NOT_RUN]
 
 
 def write_record(state: RunState) -> Path:
@@ -163,15 +167,32 @@ def _render_html(data: dict) -> str:
     return env.from_string(template).render(run=data)
 
 
+_JUNIT_TAG = {verdicts.FAILED: "failure", verdicts.ERROR: "error", verdicts.INCONCLUSIVE: "error",
+              verdicts.NOT_RUN: "skipped", verdicts.WAIVED: "skipped"}
+
+
+def _junit_cases(plan: dict, aborted: str | None) -> list[dict]:
+    """Returns a plan's cases for JUnit; a plan the aborted run never reached is one erroring case."""
+    if plan["cases"] or plan["verdict"] != verdicts.ERROR:
+        return plan["cases"]
+    return [{"name": "(plan not reached)", "verdict": verdicts.ERROR, "duration_s": 0.0,
+             "reason": f"the run was aborted before this plan ran: {aborted or 'unknown cause'}"}]
+
+
 def _write_junit(data: dict, path: Path) -> None:
+    record = f"record: {path.parent / 'record.html'} (run {data['run_id']}, verdict {data['verdict']}, " \
+             f"exit {data['exit_code']})"
     suites = ET.Element("testsuites", name=f"lhv run {data['run_id']}")
+    totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
     for plan in data["plans"]:
-        cases = plan["cases"]
-        suite = ET.SubElement(suites, "testsuite", name=f"{plan['id']} {plan['title']}", tests=str(len(cases)),
-                              failures=str(sum(c["verdict"] == "failed" for c in cases)),
-                              errors=str(sum(c["verdict"] in ("error", "inconclusive") for c in cases)),
-                              skipped=str(sum(c["verdict"] == "not run" for c in cases)),
-                              time=str(plan["duration_s"]))
+        cases = _junit_cases(plan, data["aborted"])
+        counts = {"tests": len(cases), "failures": sum(_JUNIT_TAG.get(c["verdict"]) == "failure" for c in cases),
+                  "errors": sum(_JUNIT_TAG.get(c["verdict"]) == "error" for c in cases),
+                  "skipped": sum(_JUNIT_TAG.get(c["verdict"]) == "skipped" for c in cases)}
+        for key, value in counts.items():
+            totals[key] += value
+        suite = ET.SubElement(suites, "testsuite", name=f"{plan['id']} {plan['title']}", time=str(plan["duration_s"]),
+                              **{key: str(value) for key, value in counts.items()})
         props = ET.SubElement(suite, "properties")
         ET.SubElement(props, "property", name="plan_id", value=plan["id"])
         for req in plan["requirements"] or ["not traced"]:
@@ -180,10 +201,13 @@ def _write_junit(data: dict, path: Path) -> None:
         for case in cases:
             element = ET.SubElement(suite, "testcase", classname=plan["id"], name=case["name"],
                                     time=str(case["duration_s"]))
-            tag = {"failed": "failure", "error": "error", "inconclusive": "error", "not run": "skipped"}.get(
-                case["verdict"])
+            tag = _JUNIT_TAG.get(case["verdict"])
             if tag:
-                ET.SubElement(element, tag, message=f"{case['verdict']}: {case['reason']}"[:2000])
+                outcome = ET.SubElement(element, tag, message=f"{case['verdict']}: {case['reason']}"[:2000])
+                outcome.text = case["reason"]
+        ET.SubElement(suite, "system-out").text = record
+    suites.attrib.update({key: str(value) for key, value in totals.items()})
+    suites.set("time", str(round(sum(plan["duration_s"] for plan in data["plans"]), 3)))
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
@@ -192,16 +216,21 @@ def _clipped(text: str, width: int) -> str:
 
 
 def summary_lines(state: RunState) -> list[str]:
-    """Returns the one-screen summary: plan, title, verdict, duration, and where the record is."""
-    data = results(state)
+    """Returns the one-screen summary: plan, title, verdict, duration, why a plan did not run, the record."""
+    data = SECRETS.redact_json(results(state))
     lines = []
-    if state.aborted:
-        lines.append(f"ABORTED: {SECRETS.redact(state.aborted)}")
+    if data["aborted"]:
+        lines.append(f"ABORTED: {data['aborted']}")
     for plan in data["plans"]:
         lines.append(f"{plan['id']:<8}  {plan['verdict'].upper():<12} {plan['duration_s']:>7.1f}s  {_clipped(plan['title'], 70)}")
-        if plan["verdict"] == verdicts.NOT_RUN and plan["cases"] and plan["cases"][0]["reason"]:
+        if plan["verdict"] in (verdicts.NOT_RUN, verdicts.WAIVED) and plan["cases"] and plan["cases"][0]["reason"]:
             lines.append(f"          {plan['cases'][0]['reason']}")
-    lines.append(f"overall: {data['verdict']} (exit {data['exit_code']})")
+    overall = f"overall: {data['verdict']} (exit {data['exit_code']})"
+    if data["verdict"] == verdicts.INCOMPLETE:
+        missing = [entry["plan"] for entry in data["incomplete"]]
+        overall += (f": {', '.join(missing)} did not run; set what each says, or waive a plan in the profile's "
+                    "plans.skip with a reason" if missing else ": no plan ran")
+    lines.append(overall)
     if data["checklist"]:
         lines.append(f"{summary_line(data['checklist'])}: {state.record_dir / 'checklist.html'}")
     lines.append(f"record: {state.record_dir / 'record.html'}")
