@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import httpx
 
+from lhv.bounds import Body, DeadlinePassed, bounded_client, deadline, read_capped
 from lhv.errors import TargetError
 from lhv.evidence import Exchange, current_case
-from lhv.http import Reply
+from lhv.http import HttpExchange, Reply, _redact_body
 from lhv.pacing import AUTHENTICATED
 from lhv.scanners.reports import Severity
 from lhv.secrets import SECRETS
@@ -49,7 +50,11 @@ def _chunks(body: bytes) -> Iterator[bytes]:
 
 
 def send_streamed(probe: Probe, sample: Sample, token: str | None, body: bytes) -> Reply:
-    """Sends a body in chunks without Content-Length; the exchange is filed without the body's bytes."""
+    """Sends a body in chunks without Content-Length; the exchange is filed without the body's bytes.
+
+    Like every request to a target, it ends by target.request_deadline_seconds (sending included) and keeps
+    at most target.max_response_bytes of the answer."""
+    bounds = probe.target.profile.target
     url = f"{probe.client.base_url}{sample.route.path}"
     headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
     probe.target.pacer.before_send(AUTHENTICATED)
@@ -57,21 +62,40 @@ def send_streamed(probe: Probe, sample: Sample, token: str | None, body: bytes) 
     kept_headers = {k: "[REDACTED]" if k.lower() == "authorization" else v for k, v in headers.items()}
     kept_headers["Transfer-Encoding"] = "chunked"
     note = f"[{len(body)} bytes sent in {CHUNK // 1024} KiB chunks without Content-Length; not kept]"
-    with httpx.Client(verify=probe.target.verify, timeout=probe.target.profile.target.timeout_seconds) as client:
+    answer = Body(bounds.max_response_bytes)
+    response: httpx.Response | None = None
+    with bounded_client(verify=probe.target.verify, timeout=bounds.timeout_seconds) as client, \
+            deadline(bounds.request_deadline_seconds) as current:
         request = client.build_request(sample.route.method, url, headers=headers, content=_chunks(body))
         try:
-            response = client.send(request)
-        except httpx.HTTPError as exc:
-            _keep(Exchange(sample.route.method, SECRETS.redact(url), kept_headers, note, None, {}, None,
-                           _ms(started), SECRETS.redact(f"{type(exc).__name__}: {exc}")))
-            raise TargetError(f"{sample.route.method} {url} (streamed): no answer ({type(exc).__name__})") from None
-    try:
-        shown = SECRETS.redact_json(response.json())
-    except ValueError:
-        shown = SECRETS.redact(response.text[:4000])
-    exchange = _keep(Exchange(sample.route.method, SECRETS.redact(url), kept_headers, note, response.status_code,
-                              {k: SECRETS.redact(v) for k, v in response.headers.items()}, shown, _ms(started)))
-    return Reply(response.status_code, response.headers, response.text, exchange)
+            response = client.send(request, stream=True)
+            try:
+                read_capped(response, answer, current)
+            finally:
+                response.close()
+        except (httpx.HTTPError, DeadlinePassed) as exc:
+            _keep(_exchange(sample, url, kept_headers, note, response, answer, started,
+                            SECRETS.redact(f"{type(exc).__name__}: {exc}")))
+            kind = DeadlinePassed if isinstance(exc, DeadlinePassed) else TargetError
+            answered = "answer cut off" if response is not None else "no answer"
+            raise kind(f"{sample.route.method} {url} (streamed): {answered} ({type(exc).__name__})") from None
+    exchange = _keep(_exchange(sample, url, kept_headers, note, response, answer, started))
+    text = answer.kept.decode(response.encoding or "utf-8", errors="replace")
+    return Reply(response.status_code, response.headers, text, exchange, answer.truncated, answer.size)
+
+
+def _exchange(sample: Sample, url: str, kept_headers: dict[str, str], note: str, response: httpx.Response | None,
+              answer: Body, started: float, error: str | None = None) -> HttpExchange:
+    """The redacted record of a streamed send: what of the answer came, its size and hash, and any error."""
+    answered = response is not None
+    return HttpExchange(
+        sample.route.method, SECRETS.redact(url), kept_headers, note,
+        response.status_code if answered else None,
+        {k: SECRETS.redact(v) for k, v in response.headers.items()} if answered else {},
+        _redact_body(answer.kept, response.headers.get("content-type", "")) if answered else None,
+        _ms(started), error,
+        response_bytes=answer.size if answered else None, response_sha256=answer.sha256 if answered else None,
+        response_truncated=answer.truncated)
 
 
 def _ms(started: float) -> float:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import httpx
 
+from lhv.bounds import DeadlinePassed
 from lhv.uptime.store import Probe, ProbeStore
 
 
@@ -137,7 +138,7 @@ def _next_slot(now: float, interval_s: float) -> float:
 
 def classify_exception(exc: BaseException) -> str:
     """Returns the error class of a failed request: timeout, tls, dns, connect, protocol or network."""
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+    if isinstance(exc, httpx.TimeoutException | TimeoutError | DeadlinePassed):
         return "timeout"
     # httpx raises its own exception from the OS or ssl one, which names the real cause.
     for cause in _chain(exc):

@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 
+from lhv.bounds import Body, Deadline, DeadlinePassed, bounded_client, deadline, read_capped
 from lhv.dialects import Dialect
-from lhv.errors import CheckFailed
+from lhv.errors import CheckFailed, TargetError
 from lhv.evidence import Exchange
 from lhv.http import Reply
 from lhv.pacing import ANONYMOUS, AUTHENTICATED, RatePacer
@@ -21,6 +22,7 @@ from lhv.uptime.prober import WALL_CLOCK, Clock, ProbeResult, classify_exception
 from lhv.uptime.store import ProbeStore
 
 HEALTH, TRANSACTION = "health", "transaction"
+BODY_CAP = 64 * 1024  # a probe reads no more of an answer: a liveness body, a token or a version is far smaller
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,22 @@ class Transaction:
     body: Any = None
     expect_status: tuple[int, ...] = (200,)
     timeout_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """An answer as a probe keeps it: the status, the headers and at most BODY_CAP bytes of the body."""
+
+    method: str
+    status_code: int
+    headers: httpx.Headers
+    body: Body
+    encoding: str
+
+    @property
+    def text(self) -> str:
+        """The body kept, decoded."""
+        return self.body.kept.decode(self.encoding, errors="replace")
 
 
 class _Failed(Exception):
@@ -53,9 +71,9 @@ class HttpProbes:
         self.timeout_s, self.degraded_s = timeout_s, degraded_s
         self.transaction_spec, self.pacer = transaction, pacer
         headers = {"User-Agent": user_agent}
-        self._health_client = httpx.Client(verify=verify, timeout=timeout_s, headers=headers)
+        self._health_client = bounded_client(verify=verify, timeout=timeout_s, headers=headers)
         transaction_timeout_s = transaction.timeout_s if transaction else timeout_s
-        self._transaction_client = httpx.Client(verify=verify, timeout=transaction_timeout_s, headers=headers)
+        self._transaction_client = bounded_client(verify=verify, timeout=transaction_timeout_s, headers=headers)
 
     def close(self) -> None:
         """Closes the connection pools."""
@@ -67,12 +85,14 @@ class HttpProbes:
         return self.base_url + self.dialect.route(intent).path
 
     def health(self) -> ProbeResult:
-        """Probes the health route: up on 2xx with the contract's liveness body within the timeout."""
+        """Probes the health route: up on 2xx with the contract's liveness body, the whole answer within the
+        timeout."""
         route = self.dialect.route("health")
         started = time.perf_counter()
         try:
-            response = self._health_client.request(route.method, self.url("health"))
-        except httpx.HTTPError as exc:
+            with deadline(self.timeout_s) as current:
+                response = _fetch(self._health_client, current, route.method, self.url("health"))
+        except (httpx.HTTPError, DeadlinePassed) as exc:
             return ProbeResult("down", latency_ms=_ms_since(started), error_class=classify_exception(exc))
         latency_ms = _ms_since(started)
         if latency_ms > self.timeout_s * 1000:
@@ -82,21 +102,26 @@ class HttpProbes:
         return ProbeResult(outcome, response.status_code, latency_ms, error_class)
 
     def transaction(self) -> ProbeResult:
-        """Probes the transaction: login, then the intent's request; down when either fails or is too slow."""
+        """Probes the transaction: login, then the intent's request; down when either fails or is too slow.
+
+        Both requests share one whole-request budget of the transaction's timeout; waits for the rate pacer
+        are not counted against it."""
         spec = self.transaction_spec
         if spec is None:
             raise ValueError("no transaction is configured")
         elapsed_ms, slow, status, version = 0.0, False, None, None
         try:
-            login, took = self._send(ANONYMOUS, "login", form=self.dialect.login_form(spec.username, spec.password))
+            login, took = self._send(ANONYMOUS, "login", spec.timeout_s,
+                                     form=self.dialect.login_form(spec.username, spec.password))
             elapsed_ms, slow, status = took, took > self.degraded_s * 1000, login.status_code
             if login.status_code != 200:
                 raise _Failed("login " + _status_class(login.status_code), login.status_code)
             try:
                 token = self.dialect.read_token(_reply(login, "login")).access_token
-            except CheckFailed:
+            except (CheckFailed, TargetError):  # TargetError: not JSON, or cut at BODY_CAP
                 raise _Failed("login bad_body", login.status_code) from None
-            answer, took = self._send(AUTHENTICATED, spec.intent, token=token, json_body=spec.body)
+            answer, took = self._send(AUTHENTICATED, spec.intent, spec.timeout_s - elapsed_ms / 1000, token=token,
+                                      json_body=spec.body)
             elapsed_ms, slow, status = elapsed_ms + took, slow or took > self.degraded_s * 1000, answer.status_code
             if answer.status_code not in spec.expect_status:
                 raise _Failed(_status_class(answer.status_code), answer.status_code)
@@ -107,28 +132,40 @@ class HttpProbes:
             return ProbeResult("down", status, elapsed_ms, "timeout", version)
         return ProbeResult("degraded" if slow else "up", status, elapsed_ms, "slow" if slow else None, version)
 
-    def _send(self, scope: str, intent: str, *, form: dict[str, str] | None = None, token: str | None = None,
-              json_body: Any = None) -> tuple[httpx.Response, float]:
+    def _send(self, scope: str, intent: str, budget_s: float, *, form: dict[str, str] | None = None,
+              token: str | None = None, json_body: Any = None) -> tuple[_Answer, float]:
+        """Sends one request of the transaction; its whole answer must come within budget_s."""
+        prefix = "login " if intent == "login" else ""
         if self.pacer is not None:
             self.pacer.before_send(scope)  # keeps the prober under the profile's rate limits
+        if budget_s <= 0:
+            raise _Failed(prefix + "timeout")
         route = self.dialect.route(intent)
         headers = {"Authorization": f"Bearer {token}"} if token else None
         started = time.perf_counter()
         try:
-            response = self._transaction_client.request(route.method, self.url(intent), data=form, json=json_body,
-                                                        headers=headers)
-        except httpx.HTTPError as exc:
-            prefix = "login " if intent == "login" else ""
+            with deadline(budget_s) as current:
+                response = _fetch(self._transaction_client, current, route.method, self.url(intent), data=form,
+                                  json=json_body, headers=headers)
+        except (httpx.HTTPError, DeadlinePassed) as exc:
             raise _Failed(prefix + classify_exception(exc)) from None
         return response, _ms_since(started)
 
-    def _version(self, answer: httpx.Response) -> str | None:
+    def _version(self, answer: _Answer) -> str | None:
         if self.transaction_spec is None or self.transaction_spec.intent != "device_information":
             return None
         try:
             return self.dialect.read_device_info(_reply(answer, "device_information")).version
-        except CheckFailed:
+        except (CheckFailed, TargetError):
             raise _Failed("bad_body", answer.status_code) from None
+
+
+def _fetch(client: httpx.Client, current: Deadline, method: str, url: str, **options: Any) -> _Answer:
+    """Sends a request and reads at most BODY_CAP bytes of its answer, all by the current deadline."""
+    body = Body(BODY_CAP)
+    with client.stream(method, url, **options) as response:
+        read_capped(response, body, current)
+    return _Answer(method, response.status_code, response.headers, body, response.encoding or "utf-8")
 
 
 def _ms_since(started: float) -> float:
@@ -140,19 +177,22 @@ def _status_class(status: int) -> str:
     return classify_response(status, True)[1] or "unexpected_status"
 
 
-def _is_liveness(response: httpx.Response) -> bool:
-    """Tells whether a health answer carries the contract's liveness body, {"status": "ok"}."""
+def _is_liveness(response: _Answer) -> bool:
+    """Tells whether a health answer carries the contract's liveness body, {"status": "ok"}, whole."""
+    if response.body.truncated:
+        return False
     try:
-        body = response.json()
+        body = json.loads(response.body.kept)
     except ValueError:
         return False
     return isinstance(body, dict) and body.get("status") == "ok"
 
 
-def _reply(response: httpx.Response, what: str) -> Reply:
-    """Wraps a response for a dialect reader; the prober keeps no exchange as evidence (it stores probes)."""
-    exchange = Exchange(response.request.method, what, {}, None, response.status_code, {}, None, 0.0)
-    return Reply(response.status_code, response.headers, response.text, exchange)
+def _reply(response: _Answer, what: str) -> Reply:
+    """Wraps an answer for a dialect reader; the prober keeps no exchange as evidence (it stores probes)."""
+    exchange = Exchange(response.method, what, {}, None, response.status_code, {}, None, 0.0)
+    return Reply(response.status_code, response.headers, response.text, exchange, response.body.truncated,
+                 response.body.size)
 
 
 @dataclass
