@@ -10,6 +10,7 @@ from typing import Any
 from lhv.errors import CheckFailed
 from lhv.evidence import CheckResult, current_case
 from lhv.http import Reply
+from lhv.secrets import SECRETS
 
 CHECKS: dict[str, Callable[..., Any]] = {}
 
@@ -27,6 +28,11 @@ def check(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Registers a check function under its name (underscores become dashes)."""
     CHECKS[fn.__name__.replace("_", "-")] = fn
     return fn
+
+
+def _shown(text: str, width: int = 120) -> str:
+    """Returns a reply body for a message: redacted whole, then cut (no part of a secret survives the cut)."""
+    return repr(SECRETS.redact(text)[:width])
 
 
 def _describe(reply: Reply) -> str:
@@ -76,7 +82,7 @@ def same_body(first: Reply, second: Reply, what: str) -> None:
     """Two replies have identical status and body (no enumeration through differences)."""
     same = first.status == second.status and first.text == second.text
     require("same-body", same,
-            f"{what}: replies differ ({first.status} {first.text[:120]!r} vs {second.status} {second.text[:120]!r})",
+            f"{what}: replies differ ({first.status} {_shown(first.text)} vs {second.status} {_shown(second.text)})",
             f"{what}: identical status {first.status} and body")
 
 

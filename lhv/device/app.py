@@ -15,6 +15,7 @@ from lhv.device.body_limit import install_body_limit
 from lhv.device.context import DeviceContext
 from lhv.device.disclosure import install_disclosure_faults
 from lhv.device.documentation import install_documentation
+from lhv.device.echo import install_echo_fault
 from lhv.device.ratelimit import install_rate_limits
 from lhv.device.routes_auth import auth_router
 from lhv.device.routes_core import core_router
@@ -31,6 +32,7 @@ def create_app(ctx: DeviceContext) -> FastAPI:
     app.include_router(_clinical_router(ctx))
     _install_error_handlers(app, ctx)
     install_body_limit(app, ctx)  # innermost: a streamed body's 413 is raised where the route reads it
+    install_echo_fault(app, ctx)  # fault `echo-credentials`: sees the body as the route read it
     install_rate_limits(app, ctx)  # added before the headers: 429s carry HSTS too
     _install_headers(app, ctx)
     install_disclosure_faults(app, ctx)

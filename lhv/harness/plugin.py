@@ -18,6 +18,7 @@ from lhv.harness.steps import StepRecorder
 from lhv.harness.target import Api, Target, open_target
 from lhv.http import CertificateRejected
 from lhv.profile import Profile, embedded_profile, load_profile
+from lhv.secrets import install_console_redaction
 
 _STATE = pytest.StashKey[RunState]()
 _CASE = pytest.StashKey[CaseEvidence]()
@@ -48,12 +49,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fuzz-seed", type=int, help="the seed of PLAN_019's fuzzing, instead of the profile's")
 
 
+@pytest.hookimpl(trylast=True)  # after the terminal reporter exists: its writer is wrapped too
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "plan(id): the verification plan a test belongs to")
     config.addinivalue_line("python_files", "plan_*.py")
     config.addinivalue_line("python_files", "*_checklist.py")  # checks (catalog kind "check"), run when named
     config.addinivalue_line("markers", "scanner_report: a case that runs only when --scanner-report is given")
     config.addinivalue_line("markers", "fuzzing: the contract fuzzing case (lhv fuzz runs only these)")
+    install_console_redaction(config)  # redacted at the sink: everything printed, pytest's tracebacks included
 
 
 def plan_id_of(item: pytest.Item) -> str | None:

@@ -22,6 +22,7 @@ from lhv.harness.run import RunState
 from lhv.record.checklist import checklist, summary_line, write_checklist
 from lhv.record.integrity import write_manifest
 from lhv.record.markdown import write_markdown
+from lhv.record.sink import redact_folder
 from lhv.secrets import SECRETS
 
 RESULTS_SCHEMA_VERSION = "1.0"
@@ -155,6 +156,7 @@ def write_record(state: RunState) -> Path:
     _write_junit(data, folder / "junit.xml")
     write_markdown(data, folder / "markdown")
     write_checklist(data, folder)
+    redact_folder(folder)
     write_manifest(folder)
     return folder
 

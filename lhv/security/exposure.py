@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from lhv.http import Reply
 from lhv.scanners.reports import Severity
+from lhv.secrets import SECRETS, encodings
 from lhv.security.probe import Probe
 from lhv.security.registry import Found, security_check
 
@@ -152,3 +154,69 @@ def undocumented_methods(probe: Probe) -> None:
             reply = probe.send((method, route.path), token=token if route.needs_token else None)
             if not 400 <= reply.status < 500:
                 raise Found(f"{method} {route.path} got {reply.status}, expected a 4xx (405)", reply)
+
+
+def echo_password() -> str:
+    """A wrong password whose every encoding differs from it: quotes, markup, a backslash, a slash, a plus, a space
+    and a letter outside ASCII (registered as a secret of the run)."""
+    password = f"lhv-echo \"<&'/\\+é-{secrets.token_urlsafe(12)}"
+    SECRETS.add(password, "password")
+    return password
+
+
+def tampered(token: str) -> str:
+    """The token with the end of its signature changed (registered as a secret: it is most of a real token)."""
+    end = "AAAA" if not token.endswith("AAAA") else "BBBB"
+    forged = token[:-4] + end
+    SECRETS.add(forged, "token")
+    return forged
+
+
+def _echoed(reply: Reply, secret: str) -> list[str]:
+    """The names of the forms of a secret that came back in a reply's body or headers."""
+    carried = [reply.text, *(f"{name}: {value}" for name, value in reply.headers.items())]
+    return [name for name, form in encodings(secret).items() if any(form in text for text in carried)]
+
+
+def _refusals(probe: Probe) -> list[tuple[str, str, str, Reply]]:
+    """Refusals that carry a credential: (what was sent, which credential, the credential, the reply)."""
+    sent = []
+    if "login" in probe.dialect.routes:
+        password = echo_password()
+        route = probe.route("login")
+        name = probe.accounts.new_identity("security-echo").username  # a name no check has locked
+        sent.append((f"a login with a wrong password ({route.method} {route.path})", "password", password,
+                     probe.send(route, form=probe.dialect.login_form(name, password))))
+    token = probe.token()
+    for sample in probe.samples_with_bodies():
+        if sample.json_body is not None and sample.route.needs_token:
+            route = sample.route
+            sent.append((f"a request with a valid token and broken JSON ({route.method} {route.path})", "token", token,
+                         probe.send(route, token=token, content=b'{"lhv": ',
+                                    headers={"Content-Type": "application/json"})))
+            break
+    bearer = probe.bearer_routes()
+    if bearer:
+        _, route = bearer[0]
+        forged = tampered(token)
+        body = {} if route.method in ("POST", "PUT", "PATCH") else None
+        sent.append((f"a request with a tampered token ({route.method} {route.path})", "token", forged,
+                     probe.send(route, token=forged, json_body=body)))
+    return sent
+
+
+@security_check("credentials-echoed", area="exposure", severity=Severity.HIGH, owasp="API8:2023",
+                title="An error body echoes the credentials it was sent")
+def credentials_echoed(probe: Probe) -> None:
+    """A refused login (wrong password), a refused body (valid token, broken JSON) and a refused token (tampered
+    signature) answer without the password or token they carried, in any form: raw or as a JSON key, JSON- or
+    HTML-escaped, percent-encoded, base64 or base64url, alone or inside a longer base64 text."""
+    echoed, evidence = [], None
+    for what, credential, secret, reply in _refusals(probe):
+        forms = _echoed(reply, secret)
+        if forms:
+            shown = ", ".join(forms[:4]) + (f" and {len(forms) - 4} more" if len(forms) > 4 else "")
+            echoed.append(f"the {reply.status} answer to {what} echoed the {credential} it was sent ({shown})")
+            evidence = evidence or reply
+    if echoed:
+        raise Found("; ".join(echoed), evidence)
