@@ -6,10 +6,16 @@ harness using V2Dialect) for every fault whose behaviour passes through the dial
 replies or routes: the clinical, authentication and security areas (V2_AREAS). Transport,
 account-storage, rate-limit and availability faults act below the request shapes, identically in
 both dialects; running them twice would double the suite's time for no new evidence (issue 11).
+
+A fault is caught by name, not only by a failed plan (issue 16): verification/clauses.toml says which
+clauses each fault kills, and so which checks must catch it. Each plan that must catch the fault has
+to fail on one of those checks (a plan failing for another reason is no kill), and each clause that
+claims the kill has to see one of its own checks fail.
 """
 
 import pytest
 
+from lhv.clauses import contract, failed_checks
 from lhv.device.fault_areas import auth, clinical, security
 from lhv.device.faults import FAULTS
 
@@ -27,6 +33,26 @@ def _caught(lhv, fault, *dialect: str) -> None:
     for plan in fault.caught_by:
         assert verdicts[plan] == "failed", f"{fault.name}: {plan} was {verdicts[plan]}\n{run.output}"
     assert run.results["target"]["faults"] == [fault.name]
+    _caught_by_name(run, fault)
+
+
+def _caught_by_name(run, fault) -> None:
+    """Each plan that must catch the fault failed on a check its clauses name; each such clause saw one of its own
+    checks fail in one of its own plans."""
+    clauses = contract().killing(fault.name)
+    assert clauses, f"{fault.name}: no clause of verification/clauses.toml names it in kills"
+    named = contract().checks_killing(fault.name)
+    failed = failed_checks(run.results, fault.caught_by, run.record)
+    for plan in fault.caught_by:
+        got = failed.get(plan, set())
+        assert got & named, (f"{fault.name}: {plan} failed on {', '.join(sorted(got)) or 'no named check'}, none of "
+                             f"the checks its clauses name ({', '.join(sorted(named))}): that is no kill")
+    for clause in clauses:
+        seen = set().union(*(failed.get(plan, set()) for plan in clause.plans))
+        assert seen & set(clause.checks), (f"{fault.name}: {clause.id} claims the kill, but none of its checks "
+                                           f"({', '.join(clause.checks)}) failed in its plans that ran "
+                                           f"({', '.join(p for p in clause.plans if p in failed) or 'none'}); "
+                                           f"failed there: {', '.join(sorted(seen)) or 'nothing'}")
 
 
 @pytest.mark.parametrize("dialect", ["plan", "v2"])
