@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import httpcore
@@ -35,6 +36,7 @@ from tests.hostile import HostileServer, encodings, hostile_target, huge_body_sh
 DEADLINE_S = 2.0
 SLACK_S = 8.0  # two busy cores: generous, never a race
 LONG_TIMEOUT_S = 30.0  # per-read timeout far past the deadline, so only the deadline can end the request
+REPO = Path(__file__).resolve().parents[1]  # the huge-answer child imports tests.hostile
 
 
 def trusting(server: HostileServer) -> ssl.SSLContext:
@@ -136,12 +138,13 @@ def test_a_small_answer_records_its_size_and_hash_and_reads_as_json(hostile_targ
 
 
 HUGE_CLIENT = """
-import json, resource, ssl, sys
+import json, ssl, sys
+from tests.hostile import peak_mib
 from lhv.http import RecordingClient
 url, ca = sys.argv[1], sys.argv[2]
 with RecordingClient(url, verify=ssl.create_default_context(cafile=ca), timeout_s=30, deadline_s=150) as client:
     reply = client.request("GET", "/report")
-print(json.dumps({"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "size": reply.size,
+print(json.dumps({"peak_mib": peak_mib(), "size": reply.size,
                   "truncated": reply.truncated, "sha256": reply.exchange.response_sha256, "kept": len(reply.text)}))
 """
 
@@ -149,7 +152,7 @@ print(json.dumps({"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 def test_a_200_mb_answer_keeps_the_client_far_below_400_mib(hostile_target):
     size = 200 * 1000 * 1000
     server = hostile_target("huge", huge_bytes=size)
-    done = subprocess.run([sys.executable, "-c", HUGE_CLIENT, server.base_url, server.ca_file],
+    done = subprocess.run([sys.executable, "-c", HUGE_CLIENT, server.base_url, server.ca_file], cwd=REPO,
                           capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])

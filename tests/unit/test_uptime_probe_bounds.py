@@ -10,6 +10,7 @@ import json
 import ssl
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,7 @@ from tests.test_http_bounds import SLACK_S, ends_within
 
 TIMEOUT_S = 1.0
 TRICKLE_S = 0.25  # a byte well within each read's timeout: only a whole-request deadline ends the probe
+REPO = Path(__file__).resolve().parents[2]  # the huge-answer child imports tests.hostile
 
 
 def probes(server: HostileServer, timeout_s: float = TIMEOUT_S) -> HttpProbes:
@@ -64,21 +66,22 @@ def test_a_deadline_passed_is_a_timeout():
 
 
 HUGE_PROBE = """
-import json, resource, ssl, sys
+import json, ssl, sys
+from tests.hostile import peak_mib
 from lhv.dialects import dialect_named
 from lhv.uptime.probes import HttpProbes, Transaction
 url, ca = sys.argv[1], sys.argv[2]
 probes = HttpProbes(url, dialect_named("plan"), verify=ssl.create_default_context(cafile=ca), timeout_s=120,
                     degraded_s=120, transaction=Transaction("health", "prober", "pw", timeout_s=120))
 results = [probes.health(), probes.transaction()]
-print(json.dumps({"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"peak_mib": peak_mib(),
                   "results": [[r.outcome, r.error_class] for r in results]}))
 """
 
 
 def test_a_200_mb_answer_is_read_no_further_than_the_cap(hostile_target):
     server = hostile_target("huge", huge_bytes=200 * 1000 * 1000)
-    done = subprocess.run([sys.executable, "-c", HUGE_PROBE, server.base_url, server.ca_file],
+    done = subprocess.run([sys.executable, "-c", HUGE_PROBE, server.base_url, server.ca_file], cwd=REPO,
                           capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
