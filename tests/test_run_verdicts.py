@@ -160,3 +160,30 @@ def test_junit_carries_totals_reasons_and_the_record(lhv, tmp_path):
     skipped = root.find(".//testcase/skipped")
     assert "logs.kind" in skipped.text
     assert all(str(run.record / "record.html") in s.find("system-out").text for s in suites)
+
+
+def _trusting_another_ca(tmp_path, server) -> str:
+    from lhv.device import pki
+
+    other = pki.issue(tmp_path / "other-ca")  # a CA that did not issue the target's certificate
+    return _remote_profile(tmp_path, server.port, f'trust_store = "{other.ca_cert}"\n')
+
+
+TRUSTED = {"LHV_T_USER": "u@example.org", "LHV_T_PASS": "pw-12345678"}
+
+
+def test_an_untrusted_certificate_stops_the_run_naming_the_trust_store(lhv, tmp_path, hostile_target):
+    server = hostile_target("yes-man")
+    run = lhv("--profile", _trusting_another_ca(tmp_path, server), "--plan", "PLAN_001", env=TRUSTED)
+    assert run.code == 2, run.output
+    assert "target.trust_store" in run.results["aborted"] and "Traceback" not in run.output
+    assert not server.requests, "the handshake fails, so no request reaches the target"
+
+
+def test_with_the_certificate_plan_selected_only_it_is_judged(lhv, tmp_path, hostile_target):
+    server = hostile_target("yes-man")
+    run = lhv("--profile", _trusting_another_ca(tmp_path, server), "--plan", "PLAN_001", "--plan", "PLAN_005",
+              env=TRUSTED)
+    assert run.code == 1, run.output
+    assert run.verdicts() == {"PLAN_001": "error", "PLAN_005": "failed"}
+    assert all("target.trust_store" in case["reason"] for case in run.results["plans"][0]["cases"])
