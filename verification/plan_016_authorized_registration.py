@@ -66,7 +66,8 @@ def _refusal_statuses(accounts, *statuses):
 
 
 def test_admin_registers_a_user_who_can_log_in(api, accounts, step, target):
-    """The admin registers a user, who then logs in; the reply holds neither the password nor its hash."""
+    """The admin registers a user, who then logs in as an ordinary user; the reply holds neither the password nor
+    its hash."""
     how = _how(accounts)
     identity = accounts.new_identity("registered")
     with step(f"Register a new user {how}", expect="201 (command: exit 0)"):
@@ -82,7 +83,14 @@ def test_admin_registers_a_user_who_can_log_in(api, accounts, step, target):
     with step("Log in as the new user", expect="200 with an access token"):
         reply = api.login(identity)
         status_is(reply, 200)
-        api.dialect.read_token(reply)
+        token = api.dialect.read_token(reply).access_token
+    allowed = _refusal_statuses(accounts, 403)
+    with step("As the new user, registered without a role, register another user over HTTP, then log in as it",
+              expect=f"{' or '.join(map(str, allowed))}; the login gets {target.profile.auth.login_failure_status}: "
+                     "a new account is an ordinary user, not an administrator"):
+        other = accounts.new_identity("registered-by-new-user")
+        status_is(accounts.register_over_http(other, token=token), *allowed)
+        _no_account(api, other, target.profile.auth.login_failure_status)
 
 
 def test_anonymous_and_non_admin_callers_cannot_register(api, accounts, step, target):

@@ -85,7 +85,8 @@ def auth_router(ctx: DeviceContext) -> APIRouter:
             if caller.role != "admin" and not (ctx.has("role-escalation") and body.role == "admin"):
                 raise HTTPException(403, "Only administrators may register users")
         try:
-            user = ctx.users.add(body.email, body.password, body.role)
+            role = "admin" if ctx.has("default-role-admin") and "role" not in body.model_fields_set else body.role
+            user = ctx.users.add(body.email, body.password, role)
         except KeyError:
             raise HTTPException(409, "A user with this e-mail already exists") from None
         ctx.log.write("user_registered", user=user.email, role=user.role,

@@ -11,6 +11,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("open-registration", "POST /users registers users for anyone, anonymous or not admin", ("PLAN_016",)),
     Fault("role-escalation", "a non-admin may register a user by asking for role admin (mass assignment)",
           ("PLAN_016",)),
+    Fault("default-role-admin", "a user registered without a role gets the admin role", ("PLAN_016",)),
     Fault("registration-echoes-hash", "the 201 reply of POST /users carries the stored password hash",
           ("PLAN_016",)),
 )
