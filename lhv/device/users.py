@@ -26,6 +26,9 @@ class User:
     password_hash: str
 
 
+_DECOY = _HASHER.hash("the password of a migration test account")  # well formed, of no user's password
+
+
 class PasswordScheme:
     """Hashes and verifies passwords; faults change how."""
 
@@ -73,6 +76,12 @@ class UserStore:
             "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT UNIQUE NOT NULL, "
             "password_hash TEXT NOT NULL, role TEXT NOT NULL DEFAULT 'user', "
             "created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))")
+        if self._decoy:  # fault `decoy-stored-hash`: a half-done migration; login reads this table
+            self._db.execute("CREATE TABLE IF NOT EXISTS credentials_v2 (email TEXT PRIMARY KEY, hash TEXT NOT NULL)")
+
+    @property
+    def _decoy(self) -> bool:
+        return "decoy-stored-hash" in self.scheme.faults
 
     def add(self, email: str, password: str, role: str = "user") -> User:
         """Registers a user; raises KeyError if the e-mail is taken."""
@@ -81,7 +90,9 @@ class UserStore:
         with self._lock:
             try:
                 cursor = self._db.execute("INSERT INTO users (email, password_hash, role) VALUES (?, ?, ?)",
-                                          (email, stored, role))
+                                          (email, _DECOY if self._decoy else stored, role))
+                if self._decoy:
+                    self._db.execute("INSERT INTO credentials_v2 (email, hash) VALUES (?, ?)", (email, stored))
             except sqlite3.IntegrityError:
                 raise KeyError(email) from None
         return User(cursor.lastrowid, email, role, stored)
@@ -106,4 +117,8 @@ class UserStore:
         if user is None:
             _HASHER.hash(password)  # equal work for unknown users: no timing enumeration
             return None
-        return user if self.scheme.verify(user.password_hash, password) else None
+        stored = user.password_hash
+        if self._decoy:
+            with self._lock:
+                stored = self._db.execute("SELECT hash FROM credentials_v2 WHERE email = ?", (email,)).fetchone()[0]
+        return user if self.scheme.verify(stored, password) else None

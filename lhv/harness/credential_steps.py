@@ -7,6 +7,7 @@ from pathlib import Path
 from lhv.attestation import load_attestation
 from lhv.checks import require
 from lhv.credentials import StoredCredential, recognise
+from lhv.credentials.verify import VERIFIABLE, verifies
 from lhv.errors import Inconclusive
 from lhv.harness.run import RunState
 from lhv.harness.steps import StepRecorder
@@ -23,6 +24,17 @@ def read_stored_credential(step: StepRecorder, hook: InspectionHook,
         credential = recognise(stored, account.password)
         require("stored-credential-found", bool(stored), "the hook returned no stored credential",
                 f"found via {hook.description}; format: {credential.summary()}")
+    if credential.is_slow_hash:
+        with step("Verify the stored hash against the password the harness registered",
+                  expect="it is that password's hash (a hook that reads some other value proves nothing)"):
+            verdict = verifies(stored, account.password)
+            if verdict is None:
+                raise Inconclusive(f"no verifier here reads {credential.summary()} (verifiable: {VERIFIABLE}), so "
+                                   "the stored value was not shown to be this account's password hash")
+            require("stored-hash-verifies", verdict,
+                    f"the stored {credential.scheme} hash does not verify against the password registered for "
+                    f"{account.username}: the hook reads another value than the one login checks",
+                    f"the stored {credential.scheme} hash verifies against the registered password")
     return stored, credential
 
 

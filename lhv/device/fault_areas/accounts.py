@@ -5,6 +5,8 @@ from lhv.device.faults import Fault
 FAULTS: tuple[Fault, ...] = (
     Fault("plaintext-passwords", "passwords are stored as given, unhashed", ("PLAN_014",)),
     Fault("unsalted-fast-hash", "passwords are stored as the unsalted SHA-256 hex digest", ("PLAN_014",)),
+    Fault("decoy-stored-hash", "the users table holds one well-formed argon2id hash of another password for every "
+          "user; login checks a second table", ("PLAN_014", "PLAN_015")),
     Fault("pass-the-hash", "login accepts the stored hash in place of the password", ("PLAN_015",)),
     Fault("truncated-compare", "only the first 8 characters of a password are stored and compared",
           ("PLAN_015",)),
