@@ -113,6 +113,8 @@ def serve(settings: DeviceSettings, ready_file: Path | None = None) -> None:
                                       server_header=False, date_header=True,
                                       timeout_graceful_shutdown=2))
     plain_app = app if settings.has("http-served") else _with_state(_redirect_app, {"https_port": https_port})
+    if settings.has("http-served-clinical"):
+        plain_app = _split_by_path(CLINICAL_PATHS, app, plain_app)
     http = uvicorn.Server(uvicorn.Config(plain_app, log_level="warning", access_log=False, server_header=False,
                                         timeout_graceful_shutdown=2))
     info = {"https_url": f"https://localhost:{https_port}", "http_url": f"http://localhost:{http_port}",
@@ -140,6 +142,16 @@ def serve(settings: DeviceSettings, ready_file: Path | None = None) -> None:
 def _stop(*servers: uvicorn.Server) -> None:
     for server in servers:
         server.should_exit = True
+
+
+CLINICAL_PATHS = ("/diagnosis-support", "/severity-assessment")  # both dialects' clinical routes start so
+
+
+def _split_by_path(prefixes: tuple[str, ...], matching, other):
+    async def split(scope, receive, send):
+        chosen = matching if scope.get("path", "").startswith(prefixes) else other
+        await chosen(scope, receive, send)
+    return split
 
 
 def _with_state(app, state: dict):

@@ -7,6 +7,8 @@ _RATE_PLANS = ("PLAN_006", "PLAN_007")
 FAULTS: tuple[Fault, ...] = (
     Fault("http-served", "the plain-HTTP listener serves the API instead of redirecting to HTTPS",
           ("PLAN_004", "IVCL")),
+    Fault("http-served-clinical", "the plain-HTTP listener redirects every route but the clinical ones, which it serves",
+          ("PLAN_004",)),
     Fault("no-hsts", "HTTPS responses carry no Strict-Transport-Security header", ("PLAN_004",)),
     Fault("expired-cert", "the server certificate expired 30 days ago", ("PLAN_005",)),
     Fault("self-signed-cert", "the server certificate is self-signed, not issued by the trusted CA", ("PLAN_005",)),
