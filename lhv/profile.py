@@ -120,6 +120,8 @@ class LogsSection(_Section):
     url: str = ""
     event: str = "rate_limit_exceeded"  # the value of the entry's event field that marks a violation
     settle_seconds: float = Field(5, ge=0, le=600)  # how long entries may take to show up in the source
+    client_address: str = ""  # the harness's address as the target sees it; "" = this machine's source address
+    #                           toward the target; "any" = any non-empty client (behind a NAT the harness can't see)
 
 
 class InspectionSection(_Section):

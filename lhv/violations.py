@@ -26,6 +26,7 @@ class Violation:
     paths: tuple[str, ...]  # the path as sent, and without the base path's prefix
     user: str | None
     least_count: int  # the smallest count the entry may carry: limit + 1 − tolerance
+    client: str | None = None  # the harness's address as the target sees it; None: any non-empty client
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,12 @@ def _utc(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
+def _client_ok(violation: Violation, entry: LogEntry) -> bool:
+    if not isinstance(entry.client, str) or not entry.client.strip():
+        return False
+    return violation.client is None or entry.client.strip() == violation.client
+
+
 def _user_ok(violation: Violation, entry: LogEntry) -> bool:
     if not entry.has_user:
         return False
@@ -129,7 +136,8 @@ def matching_findings(matching: Matching, total_entries: int) -> list[Finding]:
     missing = [f"{_utc(v.sent)} {v.paths[0]} ({v.user or 'anonymous'})" for v in matching.unmatched]
     extra = [f"entry {e.index + 1} ({e.path})" for e in matching.extra]
     pairs = matching.pairs
-    bad_client = [e.index + 1 for _, e in pairs if not isinstance(e.client, str) or not e.client.strip()]
+    bad_client = [f"entry {e.index + 1}: {e.client!r}" + (f", expected {v.client}" if v.client else "")
+                  for v, e in pairs if not _client_ok(v, e)]
     bad_user = [f"entry {e.index + 1}: {'no user field' if not e.has_user else repr(e.user)}, expected "
                 f"{v.user or 'null (anonymous)'}" for v, e in pairs if not _user_ok(v, e)]
     bad_count = [f"entry {e.index + 1}: {e.count!r}" for v, e in pairs
@@ -142,7 +150,9 @@ def matching_findings(matching: Matching, total_entries: int) -> list[Finding]:
                 f"{'; '.join(problems)} ({total_entries} violation entries in the log)" if problems
                 else f"each of the {matched} 429(s) has exactly one log entry, by path and time"),
         Finding("entry-has-client", not bad_client,
-                f"entries without a client: {bad_client[:5]}" if bad_client else f"{matched} entries name the client"),
+                f"entries without the harness's address as the client: {'; '.join(bad_client[:3])}" if bad_client
+                else f"{matched} entries name the client" + (f" ({pairs[0][0].client})" if pairs and pairs[0][0].client
+                                                              else "")),
         Finding("entry-has-user", not bad_user,
                 "; ".join(bad_user[:3]) if bad_user else f"{matched} entries name the user (null when anonymous)"),
         Finding("entry-has-count", not bad_count,

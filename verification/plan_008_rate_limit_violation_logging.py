@@ -1,13 +1,15 @@
 """PLAN_008 Logging and monitoring of rate limit violations.
 
 Purpose: after anonymous and authenticated violations of the rate limits, the profile's log source
-holds exactly one entry per 429 the harness received, each with a UTC timestamp, the client, the user
-(null when anonymous), the path and the count, matched to the harness's own requests by path and time.
+holds exactly one entry per 429 the harness received, each with a UTC timestamp, the client (the harness's
+own address as the target sees it, or the profile's logs.client_address), the user (null when anonymous),
+the path and the count, matched to the harness's own requests by path and time.
 The violations are sent by the harness's recording client, so that every 429 is kept in the record
 beside the log entry that answers it.
 """
 
 import json
+import socket
 import time
 from urllib.parse import urlsplit
 
@@ -22,6 +24,18 @@ from lhv.violations import Violation, match, matching_findings, timestamp_findin
 PLAN_ID = "PLAN_008"
 
 
+def _own_address(target) -> str | None:
+    """The harness's address as the target should log it: logs.client_address, or the source address of a TCP
+    connection to the target (None for "any")."""
+    setting = target.profile.logs.client_address
+    if setting:
+        return None if setting == "any" else setting
+    parts = urlsplit(target.base_url)
+    with socket.create_connection((parts.hostname, parts.port or 443), timeout=target.profile.target.timeout_seconds) \
+            as connection:
+        return connection.getsockname()[0]
+
+
 def _violate(client, target, route, scope, user=None, token=None):
     """Sends one burst over the limit (concurrently, so that it fits the window); returns the 429s as violations."""
     limit = limit_of(target, scope)
@@ -32,7 +46,8 @@ def _violate(client, target, route, scope, user=None, token=None):
         reply = client.request(route.method, route.path, token=token)
         return sent, time.time(), reply.status
 
-    found = [Violation(sent, received, (full_path, route.path), user, limit.requests + 1 - limit.tolerance)
+    address = _own_address(target)
+    found = [Violation(sent, received, (full_path, route.path), user, limit.requests + 1 - limit.tolerance, address)
              for sent, received, status in send_concurrently(limit.burst_size, send_one) if status == 429]
     require("got-429", bool(found), f"no 429 in {limit.burst_size} {scope} requests: PLAN_006/007 judge the limit; "
             "this plan needs violations to look for", f"{len(found)} 429(s) in {limit.burst_size} {scope} requests")

@@ -121,6 +121,8 @@ def install_rate_limits(app: FastAPI, ctx: DeviceContext) -> None:
                       "window": ctx.settings.rate_window_seconds, "count": decision.count}
             if ctx.has("log-missing-user"):
                 fields.pop("user")
+            if ctx.has("log-proxy-address"):
+                fields["client_ip"] = "10.0.0.2"  # the reverse proxy's address, not the client's
             ctx.log.write("rate_limit_exceeded", **fields)
         return JSONResponse({"detail": f"Rate limit exceeded: at most {scope.window.limit} requests per "
                                        f"{ctx.settings.rate_window_seconds:g} s ({scope.name})"},

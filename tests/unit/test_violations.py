@@ -1,5 +1,9 @@
 """Each 429 the harness received is matched to exactly one log entry, whose fields are then judged."""
 
+from dataclasses import replace
+
+import pytest
+
 from lhv.logsources import json_records
 from lhv.violations import Violation, match, matching_findings, timestamp_findings, violation_entries
 
@@ -57,6 +61,17 @@ def test_user_must_be_present_and_right():
 
 def test_client_and_count_are_required():
     assert not judged([violation(T0)], [entry(T0, client_ip="")])["entry-has-client"].passed
+
+
+@pytest.mark.parametrize(("expected", "logged", "passes"), [
+    (None, "10.0.0.2", True),  # logs.client_address = "any": any non-empty client
+    ("127.0.0.1", "127.0.0.1", True),
+    ("127.0.0.1", "10.0.0.2", False),  # a reverse proxy's address is not the client's
+    ("127.0.0.1", "", False),
+], ids=["any", "own-address", "proxy-address", "empty"])
+def test_the_client_is_the_harness_as_the_target_sees_it(expected, logged, passes):
+    sent = replace(violation(T0), client=expected)
+    assert judged([sent], [entry(T0, client_ip=logged)])["entry-has-client"].passed is passes
     assert not judged([violation(T0)], [entry(T0, count=3)])["entry-has-count"].passed
     assert not judged([violation(T0)], [entry(T0, count="21")])["entry-has-count"].passed
 

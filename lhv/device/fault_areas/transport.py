@@ -26,4 +26,6 @@ FAULTS: tuple[Fault, ...] = (
           ("PLAN_007",)),
     Fault("violations-not-logged", "a 429 writes no log line", ("PLAN_008",)),
     Fault("log-missing-user", "rate-limit log lines lack the user field", ("PLAN_008",)),
+    Fault("log-proxy-address", "rate-limit log lines name a reverse proxy's address as the client, not the client's",
+          ("PLAN_008",)),
 )
