@@ -41,5 +41,7 @@ class TokenService:
                 claims = jwt.decode(token, self._public_pem, algorithms=["RS256"], options=options)
         except jwt.PyJWTError:
             return None
+        if "token-expires-early" in self.faults and time.time() > claims["iat"] + (claims["exp"] - claims["iat"]) / 4:
+            return None  # the defect: a session store that drops tokens after a quarter of the lifetime exp states
         sub = claims.get("sub")
         return sub if isinstance(sub, str) else None

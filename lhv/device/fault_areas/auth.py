@@ -7,6 +7,8 @@ FAULTS: tuple[Fault, ...] = (
           ("PLAN_001",)),
     Fault("user-enumeration", "an unknown user gets a different 401 body than a wrong password", ("PLAN_001",)),
     Fault("token-never-expires", "tokens are issued with an exp ten years ahead", ("PLAN_002",)),
+    Fault("token-expires-early", "tokens are refused after a quarter of the lifetime their exp states",
+          ("PLAN_002",)),
     Fault("exp-not-enforced", "the device accepts tokens after their exp", ("PLAN_002",)),
     Fault("no-lockout", "failed logins never lock the account", ("PLAN_003",)),
     Fault("lock-never-lifted", "a locked account stays locked after the lock period", ("PLAN_003",)),
