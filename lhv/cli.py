@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lhv.errors import ConfigError
 from lhv.lint import command as check_payload_command
-from lhv import payload_command
+from lhv import payload_command, selftest
 from lhv.uptime import command as probe_commands
 
 EXIT_USAGE = 2
@@ -44,7 +44,7 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
     try:
         profile = load_profile(args.profile) if args.profile else embedded_profile()
         check_run(profile, plans=args.plan, suite=args.suite, faults=args.fault, reports_dir=args.reports_dir,
-                  run_id=args.run_id, target_url=args.target_url)
+                  run_id=args.run_id, target_url=args.target_url, mutants=getattr(args, "mutant", []))
     except ConfigError as exc:
         return _usage(exc)
     if getattr(args, "scanner_report", None):
@@ -61,6 +61,8 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
             argv += [f"--{name.replace('_', '-')}", value]
     for fault in args.fault:
         argv += ["--fault", fault]
+    for mutant in getattr(args, "mutant", []):
+        argv += ["--mutant", mutant]
     for plan in args.plan:
         argv += ["--plan", plan]
     if args.suite:
@@ -187,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--profile", help="target profile (TOML); default: the embedded reference device")
     verify.add_argument("--target-url", help="override the profile's base URL")
     verify.add_argument("--fault", action="append", default=[], help="switch on a fault of the embedded device")
+    verify.add_argument("--mutant", action="append", default=[], help="switch on a generated mutant of the embedded "
+                        "device (python -m lhv.device.mutants lists them; lhv selftest runs them)")
     verify.add_argument("--plan", action="append", default=[], help="run only this plan, e.g. PLAN_002")
     verify.add_argument("--dialect", choices=["plan", "v2"], help="the target's API dialect, instead of the "
                                                                    "profile's target.dialect (CONTRACT.md Appendix)")
@@ -242,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     probe_commands.add_parser(commands)
     check_payload_command.add_parser(commands)
     payload_command.add_parser(commands)
+    selftest.add_parser(commands)
 
     record = commands.add_parser("record", help="check, sign and compare test-run records").add_subparsers(
         dest="record_command", required=True)

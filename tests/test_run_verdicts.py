@@ -108,10 +108,11 @@ def test_a_waiver_needs_a_known_plan_and_a_reason(lhv, tmp_path):
     (["--plan", "PLAN_999"], "PLAN_999"),
     (["--suite", "no-such-suite"], "no-such-suite"),
     (["--fault", "no-such-fault"], "no-such-fault"),
+    (["--mutant", "no-such-mutant"], "no-such-mutant"),
     (["--run-id", "../../escaped"], "--run-id"),
     (["--run-id", "a/b"], "--run-id"),
     (["--no-such-option"], "--no-such-option"),
-], ids=["plan", "suite", "fault", "run-id-parent", "run-id-separator", "option"])
+], ids=["plan", "suite", "fault", "mutant", "run-id-parent", "run-id-separator", "option"])
 def test_usage_errors_are_one_line_exit_2_and_no_record(lhv, tmp_path, args, named):
     run = lhv(*args)
     assert run.code == 2, run.output

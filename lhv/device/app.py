@@ -16,6 +16,7 @@ from lhv.device.context import DeviceContext
 from lhv.device.disclosure import install_disclosure_faults
 from lhv.device.documentation import install_documentation
 from lhv.device.echo import install_echo_fault
+from lhv.device.mutants import install_mutants
 from lhv.device.ratelimit import install_rate_limits
 from lhv.device.routes_auth import auth_router
 from lhv.device.routes_core import core_router
@@ -36,6 +37,7 @@ def create_app(ctx: DeviceContext) -> FastAPI:
     install_rate_limits(app, ctx)  # added before the headers: 429s carry HSTS too
     _install_headers(app, ctx)
     install_disclosure_faults(app, ctx)
+    install_mutants(app, ctx)  # generated mutants (selftest): they see every answer but a dropped one
     install_availability_faults(app, ctx)  # outermost: a dropped request skips everything
     install_documentation(app, ctx)
     return app

@@ -22,6 +22,7 @@ class DeviceSettings:
     probe_timeout_seconds: float = 10  # the uptime prober's timeout: the slow-health fault answers after it
     dialect: str = "plan"
     faults: list[str] = field(default_factory=list)
+    mutants: list[str] = field(default_factory=list)  # generated mutant ids (lhv/device/mutants.py)
     host: str = "127.0.0.1"
     https_port: int = 0
     http_port: int = 0

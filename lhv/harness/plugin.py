@@ -35,6 +35,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help='who runs the verification, e.g. "Jane Doe (JD-017)"')
     group.addoption("--run-id", help="id of this run (default: UTC time and a random suffix)")
     group.addoption("--fault", action="append", default=[], help="switch on a fault of the embedded device")
+    group.addoption("--mutant", action="append", default=[], help="switch on a generated mutant of the embedded "
+                    "device (lhv selftest; python -m lhv.device.mutants lists them)")
     group.addoption("--plan", action="append", default=[], help="run only this plan (repeatable), e.g. PLAN_002")
     group.addoption("--suite", help="run only a suite of verification/catalog.toml, e.g. integration")
     group.addoption("--dialect", choices=("plan", "v2"),
@@ -83,11 +85,12 @@ def _start_run(config: pytest.Config) -> RunState:
     try:
         profile = _profile_of(config)
         preflight.check_run(profile, plans=option.plan, suite=option.suite, faults=option.fault,
-                            reports_dir=option.reports_dir, run_id=option.run_id, target_url=option.target_url)
+                            reports_dir=option.reports_dir, run_id=option.run_id, target_url=option.target_url,
+                            mutants=option.mutant)
     except ConfigError as exc:
         _exit(str(exc))
     state = RunState(run_id=option.run_id or new_run_id(), profile=profile, reports_dir=Path(option.reports_dir),
-                     tester=option.tester, faults=tuple(option.fault))
+                     tester=option.tester, faults=tuple(option.fault), mutants=tuple(option.mutant))
     try:
         state.record_dir.mkdir(parents=True, exist_ok=False)
     except OSError as exc:
@@ -203,7 +206,8 @@ def target(lhv_run: RunState, request: pytest.FixtureRequest):
     """The target under verification, reachable; the embedded device is started here."""
     option = request.config.option
     try:
-        tgt = open_target(lhv_run.profile, faults=lhv_run.faults, target_url=option.target_url)
+        tgt = open_target(lhv_run.profile, faults=lhv_run.faults, target_url=option.target_url,
+                          mutants=lhv_run.mutants)
     except (ConfigError, TargetError) as exc:
         lhv_run.aborted = str(exc)
         _exit(str(exc))

@@ -52,6 +52,22 @@ def check_faults(faults: list[str], profile: Profile) -> None:
         raise ConfigError("--fault", None, "faults exist only on the embedded reference device")
 
 
+def check_mutants(mutants: list[str] | tuple[str, ...], profile: Profile) -> None:
+    """Raises ConfigError for an unknown mutant, one of the other dialect, or any on a remote target."""
+    from lhv.device.mutants import mutant_named
+
+    for mutant_id in mutants:
+        try:
+            mutant = mutant_named(mutant_id)
+        except KeyError as exc:
+            raise ConfigError("--mutant", mutant_id, exc.args[0]) from None
+        if mutant.dialect != profile.target.dialect:
+            raise ConfigError("--mutant", mutant_id, f"a mutant of the {mutant.dialect} dialect; the target's "
+                              f"dialect is {profile.target.dialect} (give --dialect {mutant.dialect})")
+    if mutants and not profile.target.embedded:
+        raise ConfigError("--mutant", None, "mutants exist only on the embedded reference device")
+
+
 def check_run_folder(reports_dir: str | Path, run_id: str | None) -> None:
     """Raises ConfigError unless the run id is a plain name, its folder is new and the reports folder writable."""
     reports = Path(reports_dir)
@@ -116,10 +132,11 @@ def trust_context(profile: Profile) -> ssl.SSLContext:
 
 
 def check_run(profile: Profile, *, plans: list[str], suite: str | None, faults: list[str], reports_dir: str | Path,
-              run_id: str | None, target_url: str | None) -> list[str]:
+              run_id: str | None, target_url: str | None, mutants: list[str] = ()) -> list[str]:
     """Runs every check that needs no traffic; returns the selected plans or raises ConfigError."""
     chosen = selected_plans(plans, suite)
     check_faults(faults, profile)
+    check_mutants(mutants, profile)
     check_run_folder(reports_dir, run_id)
     if target_url:
         check_target_url(target_url, "--target-url")

@@ -44,6 +44,7 @@ class RunState:
     reports_dir: Path
     tester: str
     faults: tuple[str, ...]
+    mutants: tuple[str, ...] = ()  # generated mutants of the embedded device (lhv selftest)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     finished: dt.datetime | None = None
     command: str = field(default_factory=lambda: " ".join(sys.argv))

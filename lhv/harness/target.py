@@ -13,10 +13,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from lhv.device.faults import fault_named
 from lhv.device.launcher import RunningDevice, start_device
+from lhv.device.mutants import mutated_settings
 from lhv.device.settings import DeviceSettings
 from lhv.dialects import DeviceInfo, Dialect, TokenGrant, dialect_named
 from lhv.errors import ConfigError, NotApplicable, TargetError
-from lhv.harness.preflight import trust_context
+from lhv.harness.preflight import check_mutants, trust_context
 from lhv.http import RecordingClient, Reply
 from lhv.pacing import RatePacer, budgets_for
 from lhv.profile import Account, Profile
@@ -150,12 +151,13 @@ def _plain_http_of(https_url: str) -> str:
 
 
 def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path | None = None,
-                target_url: str | None = None) -> Target:
+                target_url: str | None = None, mutants: tuple[str, ...] = ()) -> Target:
     """Connects to the profile's target, starting the embedded device when the profile says so."""
     dialect = dialect_named(profile.target.dialect)
     if not profile.target.embedded:
-        if faults:
-            raise ConfigError("--fault", None, "faults exist only on the embedded reference device")
+        if faults or mutants:
+            raise ConfigError("--fault" if faults else "--mutant", None,
+                              "faults and mutants exist only on the embedded reference device")
         base = (target_url or profile.target.base_url).rstrip("/") + profile.target.version_prefix
         ctx = trust_context(profile)
         ca = None if profile.target.trust_store == "system" else profile.target.trust_store
@@ -166,6 +168,7 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path
             fault_named(fault)
         except KeyError as exc:
             raise ConfigError("--fault", fault, exc.args[0]) from None
+    check_mutants(mutants, profile)
     state = Path(tempfile.mkdtemp(prefix="lhv-device-", dir=workdir))
     settings = DeviceSettings(state_dir=str(state), token_lifetime_seconds=profile.auth.token_lifetime_seconds,
                               lockout_threshold=profile.auth.lockout_threshold,
@@ -174,7 +177,9 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path
                               authenticated_limit=profile.limits.authenticated_requests,
                               rate_window_seconds=profile.limits.window_seconds,
                               probe_timeout_seconds=profile.uptime.timeout_seconds,
-                              max_body_bytes=profile.limits.max_body_bytes, faults=list(faults))
+                              max_body_bytes=profile.limits.max_body_bytes, faults=list(faults),
+                              mutants=list(mutants))
+    settings = mutated_settings(settings)  # a number mutant moves the device's number; the profile keeps its own
     try:
         device = start_device(settings)
     except BaseException:

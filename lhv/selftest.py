@@ -1,0 +1,375 @@
+"""`lhv selftest`: the plans against the clean device, every named fault and generated mutant; a validation record.
+
+The clean device must pass the plans in scope. Each fault, then each mutant, runs in its own `lhv verify`
+subprocess with the plans that must kill it; it is killed only when one of those plans fails on a named check
+of the clauses it breaks (lhv.clauses.failed_checks): a plan failing for another reason is no kill. A
+survivor listed in verification/equivalent_mutants.toml (id → reason) counts as equivalent, neither kill nor
+miss; any other survivor, an uncaught fault or a failing clean run makes the self-test exit 1.
+
+The mutation score is killed / (mutants run − equivalent ones), per plan and overall. The record goes to
+reports/<id>/ as validation.json, validation.md, validation.html and manifest.sha256.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from lhv.clauses import contract, failed_checks
+from lhv.device.faults import FAULTS, Fault
+from lhv.device.mutants import Mutant, all_mutants, mutant_named
+from lhv.errors import ConfigError
+from lhv.record.integrity import write_manifest
+
+EQUIVALENTS = "verification/equivalent_mutants.toml"
+RUN_TIMEOUT_S = 900  # one `lhv verify` of a mutant's plans; the longest plan set takes about a minute
+
+# --quick: a fixed sample, one or two of each kind and both dialects, each with the one plan that must kill it,
+# chosen among the cheap plans so that the whole self-test ends within 3 minutes on two cores.
+QUICK: tuple[tuple[str, str], ...] = (
+    ("plan:reply:POST/login:200:$.access_token:alter", "PLAN_001"),
+    ("v2:reply:POST/login:200:$.access_token:drop", "PLAN_001"),
+    ("plan:status:POST/login:200:201", "PLAN_001"),
+    ("plan:status:POST/users:403:401", "PLAN_016"),
+    ("v2:status:POST/diagnosis-support:422:400", "PLAN_011"),
+    ("plan:header:GET/device-information:401:www-authenticate:drop", "PLAN_002"),
+    ("plan:header:GET/:*:strict-transport-security:drop", "PLAN_004"),
+    ("plan:number:token_lifetime_seconds:double", "PLAN_002"),
+    ("plan:number:lockout_threshold:plus1", "PLAN_003"),
+    ("v2:reply:POST/diagnosis-support:200:$.imagingAnalysis:reverse", "PLAN_012"),
+    ("v2:reply:POST/severity-assessment/automatic/local:200:$.patientEvolution.apasi.score.value:double",
+     "PLAN_017"),
+    ("plan:log:rate_limit_exceeded:user:drop", "PLAN_008"),
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One row of the self-test: a fault or a mutant, its dialect, the plans that must kill it and the checks."""
+
+    id: str
+    kind: str  # "fault" or the mutant's kind
+    dialect: str
+    plans: tuple[str, ...]
+    checks: frozenset[str]
+    description: str
+    all_plans_must_fail: bool = False  # a fault: each of its plans must catch it (as the fault matrix says)
+
+
+@dataclass
+class Outcome:
+    """What one row's run showed."""
+
+    item: Item
+    status: str  # killed, survived, equivalent
+    exit_code: int
+    verdicts: dict[str, str]
+    caught_by: dict[str, list[str]]  # plan → the named checks of the row that failed there
+    other_failures: dict[str, list[str]]  # plan → failed checks that are not the row's (no kill)
+    note: str = ""
+    seconds: float = 0.0
+
+
+# ---- what to run ------------------------------------------------------------------------------------------------
+
+def mutant_checks(mutant: Mutant, plans: Iterable[str]) -> frozenset[str]:
+    """The named checks that may kill a mutant: those of the clauses of its areas verified by its plans."""
+    plans = set(plans)
+    return frozenset(name for clause in contract().clauses.values()
+                     if clause.area in mutant.areas and plans & set(clause.plans) for name in clause.checks)
+
+
+def mutant_item(mutant: Mutant, plans: tuple[str, ...] | None = None) -> Item:
+    """A mutant as a self-test row (plans: a subset of its plans, as --quick names one)."""
+    plans = plans or mutant.plans
+    return Item(mutant.id, mutant.kind, mutant.dialect, plans, mutant_checks(mutant, plans), mutant.description)
+
+
+def fault_item(fault: Fault) -> Item:
+    """A named fault as a self-test row, in the plan dialect; judged like the fault matrix judges it."""
+    plans = tuple(p for p in fault.caught_by if p.startswith("PLAN_"))
+    return Item(fault.name, "fault", "plan", plans, contract().checks_killing(fault.name), fault.description, True)
+
+
+def quick_items() -> list[Item]:
+    """The fixed --quick sample."""
+    return [mutant_item(mutant_named(mutant_id), (plan,)) for mutant_id, plan in QUICK]
+
+
+def campaign_items(*, dialect: str | None = None, sample: int | None = None, faults: bool = True) -> list[Item]:
+    """Every fault and mutant in scope; sample=N keeps N mutants spread evenly over the generated order."""
+    mutants = [m for m in all_mutants() if dialect in (None, m.dialect)]
+    if sample is not None and sample < len(mutants):
+        mutants = [mutants[i * len(mutants) // sample] for i in range(sample)]
+    rows = [fault_item(f) for f in FAULTS if faults and dialect in (None, "plan") and fault_item(f).plans]
+    return rows + [mutant_item(m) for m in mutants]
+
+
+def _packaged_equivalents() -> Path:
+    return Path(str(resources.files("verification").joinpath("equivalent_mutants.toml")))
+
+
+def load_equivalents(path: Path) -> dict[str, str]:
+    """Mutant id → why it is equivalent, from the reviewed file; a ConfigError names a bad entry."""
+    if not path.is_file():
+        raise ConfigError(str(path), None, "missing: the reviewed file of equivalent mutants")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), None, f"not valid TOML ({exc})") from None
+    entries = data.get("equivalent", {})
+    if not isinstance(entries, dict):
+        raise ConfigError(str(path), "equivalent", "must be a table of mutant id = reason")
+    for mutant_id, reason in entries.items():
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(str(path), f"equivalent.{mutant_id!r}", "needs the reason it is equivalent")
+        try:
+            mutant_named(mutant_id)
+        except KeyError as exc:
+            raise ConfigError(str(path), f"equivalent.{mutant_id!r}", exc.args[0]) from None
+    return dict(entries)
+
+
+# ---- running ----------------------------------------------------------------------------------------------------
+
+def _verify(dialect: str, plans: Iterable[str], workdir: Path, run_id: str, extra: list[str]) -> tuple[int, dict]:
+    """Runs `lhv verify` in a subprocess; returns its exit code and results.json (or {} when none was written)."""
+    argv = [sys.executable, "-m", "lhv.cli", "verify", "--dialect", dialect, "--reports-dir", str(workdir),
+            "--run-id", run_id, "--tester", "lhv selftest"]
+    for plan in plans:
+        argv += ["--plan", plan]
+    try:
+        code = subprocess.run(argv + extra, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              stdin=subprocess.DEVNULL, timeout=RUN_TIMEOUT_S, env=os.environ.copy()).returncode
+    except subprocess.TimeoutExpired:
+        return -1, {}
+    results = workdir / run_id / "results.json"
+    return code, (json.loads(results.read_text(encoding="utf-8")) if results.is_file() else {})
+
+
+def _verdicts(results: dict) -> dict[str, str]:
+    return {plan["id"]: plan.get("verdict", "") for plan in results.get("plans", [])}
+
+
+def judge(item: Item, code: int, results: dict, record: Path | None, equivalents: dict[str, str]) -> Outcome:
+    """Killed when a plan of the row failed on one of its named checks (each plan, for a fault)."""
+    failed = failed_checks(results, item.plans, record) if results else {}
+    caught = {plan: sorted(failed.get(plan, set()) & item.checks) for plan in item.plans}
+    caught = {plan: names for plan, names in caught.items() if names}
+    others = {plan: sorted(names - item.checks) for plan, names in failed.items() if names - item.checks}
+    killed = (len(caught) == len(item.plans)) if item.all_plans_must_fail else bool(caught)
+    verdicts = _verdicts(results)
+    if killed:
+        status, note = "killed", equivalents.get(item.id, "")
+        if note:
+            note = "listed as equivalent but killed: drop it from " + EQUIVALENTS
+    elif item.id in equivalents:
+        status, note = "equivalent", equivalents[item.id]
+    else:
+        status = "survived"
+        note = ("no run record" if not results else
+                "failed only on other checks (no kill)" if others else "every plan passed")
+    return Outcome(item, status, code, verdicts, caught, others, note)
+
+
+@dataclass
+class Campaign:
+    """A self-test's rows and results."""
+
+    clean: dict[str, dict] = field(default_factory=dict)  # dialect → {exit_code, verdicts}
+    outcomes: list[Outcome] = field(default_factory=list)
+    harness: dict = field(default_factory=dict)
+
+    @property
+    def clean_passed(self) -> bool:
+        return bool(self.clean) and all(run["exit_code"] == 0 for run in self.clean.values())
+
+    def mutants(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.item.kind != "fault"]
+
+    def score(self, plan: str | None = None) -> tuple[int, int]:
+        """(killed, judged) over the mutants (of one plan), equivalents left out."""
+        rows = [o for o in self.mutants() if o.status != "equivalent" and (plan is None or plan in o.item.plans)]
+        return sum(o.status == "killed" for o in rows), len(rows)
+
+    @property
+    def ok(self) -> bool:
+        return self.clean_passed and all(o.status != "survived" for o in self.outcomes) and bool(self.outcomes)
+
+
+def run_campaign(items: list[Item], equivalents: dict[str, str], *, emit: Callable[[str], None]) -> Campaign:
+    """The clean device per dialect over the rows' plans, then every row; emits one line per row."""
+    campaign = Campaign()
+    with tempfile.TemporaryDirectory(prefix="lhv-selftest-") as scratch:
+        work = Path(scratch)
+        for dialect in sorted({item.dialect for item in items}):
+            plans = sorted({p for item in items if item.dialect == dialect for p in item.plans})
+            code, results = _verify(dialect, plans, work, f"clean-{dialect}", [])
+            campaign.clean[dialect] = {"exit_code": code, "plans": plans, "verdicts": _verdicts(results)}
+            campaign.harness = campaign.harness or results.get("harness", {})
+            emit(f"clean {dialect}: {'passed' if code == 0 else f'FAILED (exit {code})'} ({', '.join(plans)})")
+        if not campaign.clean_passed:
+            return campaign  # a device that fails clean proves nothing about its mutants
+        for number, item in enumerate(items, 1):
+            started = time.monotonic()
+            switch = ["--fault", item.id] if item.kind == "fault" else ["--mutant", item.id]
+            run_id = f"row-{number:04d}"
+            code, results = _verify(item.dialect, item.plans, work, run_id, switch)
+            outcome = judge(item, code, results, work / run_id, equivalents)
+            outcome.seconds = round(time.monotonic() - started, 1)
+            campaign.outcomes.append(outcome)
+            emit(_line(outcome))
+    return campaign
+
+
+def _line(outcome: Outcome) -> str:
+    item = outcome.item
+    if outcome.status == "killed":
+        how = "; ".join(f"{plan} [{', '.join(names)}]" for plan, names in outcome.caught_by.items())
+        return f"killed      {item.id}  by {how}"
+    if outcome.status == "equivalent":
+        return f"equivalent  {item.id}  ({outcome.note})"
+    return f"SURVIVED    {item.id}  ({', '.join(item.plans)}: {outcome.note})"
+
+
+def score_line(campaign: Campaign) -> str:
+    """The last line: `mutation score: K/N killed (P %)`."""
+    killed, judged = campaign.score()
+    percent = 100.0 * killed / judged if judged else 0.0
+    return f"mutation score: {killed}/{judged} killed ({percent:.1f} %)"
+
+
+# ---- the record -------------------------------------------------------------------------------------------------
+
+def _document(campaign: Campaign, run_id: str, scope: str) -> dict:
+    plans = sorted({p for o in campaign.mutants() for p in o.item.plans})
+    equivalent = [o for o in campaign.outcomes if o.status == "equivalent"]
+    return {
+        "schema": "lhv-tool-validation/1", "run_id": run_id, "scope": scope,
+        "finished_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "harness": campaign.harness, "equivalents_file": EQUIVALENTS,
+        "clean": campaign.clean, "verdict": "passed" if campaign.ok else "failed",
+        "score": dict(zip(("killed", "judged"), campaign.score()), line=score_line(campaign),
+                      equivalent=len([o for o in equivalent if o.item.kind != "fault"])),
+        "score_per_plan": {plan: dict(zip(("killed", "judged"), campaign.score(plan))) for plan in plans},
+        "faults": {"caught": sum(o.status == "killed" for o in campaign.outcomes if o.item.kind == "fault"),
+                   "run": sum(o.item.kind == "fault" for o in campaign.outcomes)},
+        "rows": [{**{k: v for k, v in asdict(o).items() if k != "item"},
+                  "id": o.item.id, "kind": o.item.kind, "dialect": o.item.dialect, "plans": list(o.item.plans),
+                  "description": o.item.description, "named_checks": sorted(o.item.checks)} for o in campaign.outcomes],
+    }
+
+
+def _markdown(doc: dict) -> str:
+    lines = [f"# Tool validation {doc['run_id']}", "", f"- verdict: **{doc['verdict']}** ({doc['scope']})",
+             f"- harness: {doc['harness'].get('version', '?')} (commit {doc['harness'].get('commit', '?')})",
+             f"- {doc['score']['line']}; {doc['score']['equivalent']} equivalent ({doc['equivalents_file']})",
+             f"- faults caught: {doc['faults']['caught']}/{doc['faults']['run']}", "",
+             "## Clean device", ""]
+    lines += [f"- {dialect}: exit {run['exit_code']} ({', '.join(run['plans'])})" for dialect, run in doc["clean"].items()]
+    lines += ["", "## Score per plan", "", "| plan | killed | judged |", "|---|---|---|"]
+    lines += [f"| {plan} | {s['killed']} | {s['judged']} |" for plan, s in doc["score_per_plan"].items()]
+    lines += ["", "## Rows", "", "| id | kind | plans | status | caught by | note |", "|---|---|---|---|---|---|"]
+    for row in doc["rows"]:
+        caught = "; ".join(f"{p}: {', '.join(n)}" for p, n in row["caught_by"].items())
+        lines.append(f"| `{row['id']}` | {row['kind']} | {', '.join(row['plans'])} | {row['status']} | "
+                     f"{caught or '—'} | {row['note'] or '—'} |")
+    return "\n".join(lines) + "\n"
+
+
+def _html(doc: dict) -> str:
+    rows = "".join(
+        f"<tr class='{e(row['status'])}'><td><code>{e(row['id'])}</code></td><td>{e(row['kind'])}</td>"
+        f"<td>{e(', '.join(row['plans']))}</td><td>{e(row['status'])}</td>"
+        f"<td>{e('; '.join(f'{p}: {chr(44).join(n)}' for p, n in row['caught_by'].items()))}</td>"
+        f"<td>{e(row['note'])}</td></tr>" for row in doc["rows"])
+    plans = "".join(f"<tr><td>{e(p)}</td><td>{s['killed']}</td><td>{s['judged']}</td></tr>"
+                    for p, s in doc["score_per_plan"].items())
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Tool validation {e(doc['run_id'])}</title>"
+            "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:2px 6px}"
+            "table{border-collapse:collapse}.survived{background:#fdd}.equivalent{background:#ffd}</style></head>"
+            f"<body><h1>Tool validation {e(doc['run_id'])}</h1><p>verdict: <b>{e(doc['verdict'])}</b>; "
+            f"{e(doc['score']['line'])}; faults caught {doc['faults']['caught']}/{doc['faults']['run']}; harness "
+            f"{e(str(doc['harness'].get('version', '?')))} ({e(str(doc['harness'].get('commit', '?')))})</p>"
+            f"<h2>Score per plan</h2><table><tr><th>plan</th><th>killed</th><th>judged</th></tr>{plans}</table>"
+            f"<h2>Rows</h2><table><tr><th>id</th><th>kind</th><th>plans</th><th>status</th><th>caught by</th>"
+            f"<th>note</th></tr>{rows}</table></body></html>\n")
+
+
+def e(text: object) -> str:
+    """HTML-escaped text."""
+    return html.escape(str(text))
+
+
+def write_record(campaign: Campaign, folder: Path, scope: str) -> Path:
+    """Writes validation.json, validation.md, validation.html and the manifest into a new record folder."""
+    folder.mkdir(parents=True, exist_ok=False)
+    doc = _document(campaign, folder.name, scope)
+    (folder / "validation.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    (folder / "validation.md").write_text(_markdown(doc), encoding="utf-8")
+    (folder / "validation.html").write_text(_html(doc), encoding="utf-8")
+    write_manifest(folder)
+    return folder
+
+
+# ---- the command ------------------------------------------------------------------------------------------------
+
+def add_parser(commands) -> None:
+    """Adds `lhv selftest` to the lhv command."""
+    parser = commands.add_parser("selftest", help="validate the harness: the plans against the clean device and "
+                                 "every fault and generated mutant; a tool-validation record and a mutation score")
+    parser.add_argument("--quick", action="store_true", help=f"only the fixed sample of {len(QUICK)} mutants "
+                        "(under 3 minutes on two cores)")
+    parser.add_argument("--dialect", choices=["plan", "v2"], help="only this dialect's mutants (and the faults "
+                        "with the plan dialect)")
+    parser.add_argument("--sample", type=int, help="only N mutants, spread evenly over the generated order")
+    parser.add_argument("--no-faults", action="store_true", help="leave the named faults out")
+    parser.add_argument("--run-id", help="id of the validation record (default: UTC time and a random suffix)")
+    parser.add_argument("--reports-dir", default="reports", help="where reports/<id>/ goes")
+    parser.add_argument("--equivalents", help=f"the reviewed file of equivalent mutants (default: {EQUIVALENTS})")
+    parser.set_defaults(handler=lambda args, extra: command(args))
+
+
+def command(args) -> int:
+    """Runs the self-test; 0 only when the clean device passed and no row survived unexplained."""
+    from lhv.harness.run import new_run_id
+
+    if args.sample is not None and args.sample < 1:
+        print("lhv: --sample: must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        equivalents = load_equivalents(Path(args.equivalents) if args.equivalents else _packaged_equivalents())
+    except ConfigError as exc:
+        print(f"lhv: {exc}", file=sys.stderr)
+        return 2
+    folder = Path(args.reports_dir) / (args.run_id or new_run_id())
+    if folder.exists():
+        print(f"lhv: --run-id: the record folder {folder} exists already", file=sys.stderr)
+        return 2
+    if args.quick:
+        items = [i for i in quick_items() if args.dialect in (None, i.dialect)]
+        scope = f"quick sample of {len(items)} mutants"
+    else:
+        items = campaign_items(dialect=args.dialect, sample=args.sample, faults=not args.no_faults)
+        scope = f"campaign of {len(items)} rows" + (f" (sample of {args.sample} mutants)" if args.sample else "")
+    campaign = run_campaign(items, equivalents, emit=lambda line: print(line, flush=True))
+    write_record(campaign, folder, scope)
+    print(f"record: {folder}")
+    if not campaign.clean_passed:
+        print("the clean device failed its plans: no mutant was judged")
+    faults = [o for o in campaign.outcomes if o.item.kind == "fault"]
+    if faults:
+        print(f"faults caught: {sum(o.status == 'killed' for o in faults)}/{len(faults)}")
+    print(score_line(campaign))
+    return 0 if campaign.ok else 1
