@@ -309,10 +309,11 @@ def _name_values(node: ast.expr) -> tuple[set[str], set[str]]:
 
 
 def known_kills() -> frozenset[str]:
-    """The names a clause's kills may cite: the reference device's faults (mutant ids join them later)."""
+    """The names a clause's kills may cite: the reference device's faults and its generated mutants' ids."""
     from lhv.device.faults import FAULTS
+    from lhv.device.mutants import all_mutants
 
-    return frozenset(fault.name for fault in FAULTS)
+    return frozenset(fault.name for fault in FAULTS) | frozenset(mutant.id for mutant in all_mutants())
 
 
 # ---- evidence: which checks failed in a run ---------------------------------------------------------------------

@@ -38,11 +38,10 @@ def _pytest_refuses(argv: list[str]) -> str | None:
 def _verify(args: argparse.Namespace, extra: list[str]) -> int:
     import pytest
 
-    from lhv.harness.preflight import check_run
-    from lhv.profile import embedded_profile, load_profile
+    from lhv.harness.preflight import check_run, run_profile
 
     try:
-        profile = load_profile(args.profile) if args.profile else embedded_profile()
+        profile = run_profile(args.profile, args.dialect)
         check_run(profile, plans=args.plan, suite=args.suite, faults=args.fault, reports_dir=args.reports_dir,
                   run_id=args.run_id, target_url=args.target_url, mutants=getattr(args, "mutant", []))
     except ConfigError as exc:

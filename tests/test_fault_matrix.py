@@ -13,11 +13,14 @@ to fail on one of those checks (a plan failing for another reason is no kill), a
 claims the kill has to see one of its own checks fail.
 """
 
+from dataclasses import dataclass
+
 import pytest
 
 from lhv.clauses import contract, failed_checks
 from lhv.device.fault_areas import auth, clinical, security
 from lhv.device.faults import FAULTS
+from lhv.device.mutants import all_mutants
 
 pytestmark = pytest.mark.slow
 
@@ -25,14 +28,14 @@ V2_AREAS = (clinical, auth, security)
 V2_FAULTS = tuple(fault for area in V2_AREAS for fault in area.FAULTS)
 
 
-def _caught(lhv, fault, *dialect: str) -> None:
+def _caught(lhv, fault, *dialect: str, option: str = "--fault") -> None:
     plan_args = [arg for plan in fault.caught_by for arg in ("--plan", plan)]
-    run = lhv("--fault", fault.name, *dialect, *plan_args)
+    run = lhv(option, fault.name, *dialect, *plan_args)
     verdicts = run.verdicts()
     assert run.code == 1, run.output
     for plan in fault.caught_by:
         assert verdicts[plan] == "failed", f"{fault.name}: {plan} was {verdicts[plan]}\n{run.output}"
-    assert run.results["target"]["faults"] == [fault.name]
+    assert run.results["target"][option.removeprefix("--") + "s"] == [fault.name]
     _caught_by_name(run, fault)
 
 
@@ -71,3 +74,22 @@ def test_fault_is_caught_by_its_plans(lhv, fault):
 @pytest.mark.parametrize("fault", V2_FAULTS, ids=[f.name for f in V2_FAULTS])
 def test_fault_is_caught_by_its_plans_in_v2(lhv, fault):
     _caught(lhv, fault, "--dialect", "v2")
+
+
+@dataclass(frozen=True)
+class _NamedMutant:
+    """A generated mutant a clause names as its kill, in the fault rows' terms."""
+
+    name: str
+    caught_by: tuple[str, ...]
+    dialect: str
+
+
+def _mutants_named_by_clauses() -> list[_NamedMutant]:
+    named = {kill for clause in contract().clauses.values() for kill in clause.kills}
+    return [_NamedMutant(m.id, tuple(m.plans), m.dialect) for m in all_mutants() if m.id in named]
+
+
+@pytest.mark.parametrize("mutant", _mutants_named_by_clauses(), ids=lambda m: m.name)
+def test_a_mutant_a_clause_names_is_caught_by_its_named_check(lhv, mutant):
+    _caught(lhv, mutant, "--dialect", mutant.dialect, option="--mutant")

@@ -31,7 +31,7 @@ from lhv.http import DeadlinePassed, RecordingClient, _redact_body
 from lhv.logsources import HttpLog
 from lhv.profile import TargetSection
 from lhv.secrets import SECRETS
-from tests.hostile import HostileServer, encodings, hostile_target, huge_body_sha256  # noqa: F401 (fixture)
+from tests.hostile import HostileServer, encodings, huge_body_sha256
 
 DEADLINE_S = 2.0
 SLACK_S = 8.0  # two busy cores: generous, never a race

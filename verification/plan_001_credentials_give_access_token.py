@@ -5,6 +5,7 @@ accept; a wrong password or an unknown user gets 401 with the same body (no enum
 a malformed login gets 422.
 """
 
+import math
 import time
 
 from lhv.checks import detail_list, jwt_claims, no_token_in, require, same_body, status_is
@@ -27,6 +28,17 @@ def test_valid_credentials_give_a_usable_token(api, accounts, step):
         ahead = exp - time.time() if isinstance(exp, (int, float)) else None
         require("exp-in-future", ahead is not None and ahead > 0,
                 f"exp {exp!r} is not a time in the future", f"exp is {ahead or 0:.0f} s ahead")
+    with step("Read the login reply's token type and lifetime",
+              expect="a token type (its text is free); expires_in_minutes agrees with the token's exp − iat"):
+        require("token-type-given", bool(grant.token_type.strip()), "the login reply has no token_type text",
+                f"token_type {grant.token_type!r}")
+        minutes = grant.lifetime_seconds // 60 if grant.lifetime_seconds is not None else None
+        lifetime = exp - claims.get("iat", time.time()) if isinstance(exp, (int, float)) else None
+        stated = {max(1, math.floor(lifetime / 60)), max(1, math.ceil(lifetime / 60))} if lifetime else set()
+        require("lifetime-minutes-agree", minutes in stated,
+                f"expires_in_minutes is {minutes!r}; the token's exp − iat ({lifetime} s) gives "
+                f"{' or '.join(map(str, sorted(stated))) or 'no'} whole minute(s)",
+                f"expires_in_minutes {minutes} agrees with exp − iat ({lifetime} s)")
     with step("Call a protected route (device information) with the token", expect="200"):
         status_is(api.call("device_information", token=grant.access_token), 200)
 

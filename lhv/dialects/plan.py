@@ -47,9 +47,9 @@ class PlanDialect(Dialect):
         require("login-reply-shape", isinstance(body, dict) and isinstance(body.get("access_token"), str),
                 f"login reply lacks a string access_token (keys: {sorted(body) if isinstance(body, dict) else type(body).__name__})")
         SECRETS.add(body["access_token"], "token")
-        minutes = body.get("expires_in_minutes")
-        return TokenGrant(body["access_token"], str(body.get("token_type", "")),
-                          int(minutes * 60) if isinstance(minutes, (int, float)) else None)
+        minutes, kind = body.get("expires_in_minutes"), body.get("token_type")
+        return TokenGrant(body["access_token"], kind if isinstance(kind, str) else "",
+                          int(minutes * 60) if isinstance(minutes, int) and not isinstance(minutes, bool) else None)
 
     def read_device_info(self, reply: Reply) -> DeviceInfo:
         body = reply.json()

@@ -17,7 +17,6 @@ from lhv.harness.run import CaseResult, RunState, new_run_id
 from lhv.harness.steps import StepRecorder
 from lhv.harness.target import Api, Target, open_target
 from lhv.http import CertificateRejected
-from lhv.profile import Profile, embedded_profile, load_profile
 from lhv.secrets import install_console_redaction
 
 _STATE = pytest.StashKey[RunState]()
@@ -71,19 +70,11 @@ def _exit(reason: str) -> None:
     pytest.exit(f"lhv: {reason}", returncode=verdicts.EXIT_ERROR)
 
 
-def _profile_of(config: pytest.Config) -> Profile:
-    option = config.option
-    profile = load_profile(option.profile) if option.profile else embedded_profile()
-    if option.dialect:
-        profile = profile.model_copy(update={"target": profile.target.model_copy(update={"dialect": option.dialect})})
-    return profile
-
-
 def _start_run(config: pytest.Config) -> RunState:
     """Checks everything that needs no traffic, then reserves the run's record folder (exit 2 on a problem)."""
     option = config.option
     try:
-        profile = _profile_of(config)
+        profile = preflight.run_profile(option.profile, option.dialect)
         preflight.check_run(profile, plans=option.plan, suite=option.suite, faults=option.fault,
                             reports_dir=option.reports_dir, run_id=option.run_id, target_url=option.target_url,
                             mutants=option.mutant)

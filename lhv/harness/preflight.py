@@ -11,9 +11,17 @@ from urllib.parse import urlsplit
 
 from lhv import catalog
 from lhv.errors import ConfigError
-from lhv.profile import Profile
+from lhv.profile import Profile, embedded_profile, load_profile
 
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def run_profile(path: str | None, dialect: str | None) -> Profile:
+    """Returns the run's profile (the file's, else the embedded device's) with --dialect applied."""
+    profile = load_profile(path) if path else embedded_profile()
+    if dialect:
+        profile = profile.model_copy(update={"target": profile.target.model_copy(update={"dialect": dialect})})
+    return profile
 
 
 def selected_plans(plans: list[str], suite: str | None) -> list[str]:

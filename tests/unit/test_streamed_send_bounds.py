@@ -15,7 +15,7 @@ from lhv.pacing import RatePacer, budgets_for
 from lhv.profile import TargetSection
 from lhv.security.probe import Sample
 from lhv.security.resources import padded_json, send_streamed
-from tests.hostile import HostileServer, huge_body_sha256, hostile_target  # noqa: F401 (fixture)
+from tests.hostile import HostileServer, huge_body_sha256
 from tests.test_http_bounds import SLACK_S, ends_within, in_case
 
 DEADLINE_S = 2.0

@@ -18,7 +18,7 @@ from lhv.bounds import DeadlinePassed
 from lhv.dialects import dialect_named
 from lhv.uptime.prober import classify_exception
 from lhv.uptime.probes import HttpProbes, Transaction
-from tests.hostile import HostileServer, hostile_target  # noqa: F401 (fixture)
+from tests.hostile import HostileServer
 from tests.test_http_bounds import SLACK_S, ends_within
 
 TIMEOUT_S = 1.0
