@@ -99,7 +99,8 @@ def _redact_headers(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
 _EVIDENCE_BODY_BYTES = 4 * 1024 * 1024  # a larger body (an oversized-body probe) is kept as its size and hash
 
 
-def _redact_body(content: bytes, content_type: str) -> Any:
+def redact_body(content: bytes, content_type: str) -> Any:
+    """Returns a body as evidence: parsed JSON or text, redacted whole and then cut; a huge body as size and hash."""
     if not content:
         return None
     if len(content) > _EVIDENCE_BODY_BYTES:  # decoding and redacting it would cost several copies of it in memory
@@ -211,10 +212,10 @@ class RecordingClient:
             method=request.method,
             url=SECRETS.redact(str(request.url)),
             request_headers=_redact_headers(request.headers),
-            request_body=_redact_body(request.content, request.headers.get("content-type", "")),
+            request_body=redact_body(request.content, request.headers.get("content-type", "")),
             status=response.status_code if answered else None,
             response_headers=_redact_headers(response.headers) if answered else {},
-            response_body=_redact_body(body.kept, response.headers.get("content-type", "")) if answered else None,
+            response_body=redact_body(body.kept, response.headers.get("content-type", "")) if answered else None,
             elapsed_ms=round(elapsed_ms, 1),
             error=SECRETS.redact(error) if error else None,
             response_bytes=body.size if answered else None,

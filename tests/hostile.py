@@ -23,6 +23,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ from urllib.parse import parse_qsl, quote
 import pytest
 
 from lhv.device import pki
+from lhv.errors import TargetError
+from lhv.evidence import CURRENT_CASE, CaseEvidence, Step
 
 MODES = ("yes-man", "silent-after-accept", "silent-after-tls", "trickling", "huge", "malformed", "malformed-json",
          "echoing")
@@ -318,3 +321,41 @@ def hostile_target(tmp_path_factory: pytest.TempPathFactory):
     yield start
     for server in started:
         server.stop()
+
+
+SLACK_S = 8.0  # two busy cores: generous, never a race
+
+
+def ends_within(bound_s: float, server: HostileServer, call):
+    """Runs call; returns (its result or exception, seconds taken). Past bound_s the server is stopped and it fails."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 (the test judges what came out)
+            outcome["value"] = exc
+
+    started = time.monotonic()
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(bound_s)
+    taken = time.monotonic() - started
+    if worker.is_alive():
+        server.stop()
+        worker.join(30)
+        pytest.fail(f"the request against the {server.mode} target was still running after {bound_s:g} s")
+    return outcome["value"], taken
+
+
+def in_case(call):
+    """Runs call with a current evidence case; returns (result or exception, the case)."""
+    case = CaseEvidence(steps=[Step(1, "hostile", "bounded", verdict="running")])
+    token = CURRENT_CASE.set(case)
+    try:
+        try:
+            return call(), case
+        except TargetError as exc:
+            return exc, case
+    finally:
+        CURRENT_CASE.reset(token)

@@ -12,7 +12,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,17 +23,15 @@ import requests
 from lhv.bounds import Body, Deadline, _clamped, deadline
 from lhv.dialects.base import Route
 from lhv.errors import TargetError
-from lhv.evidence import CURRENT_CASE, CaseEvidence, Step
 from lhv.fuzz.transport import session_for
 from lhv.harness.transport_steps import PlainRoute, send_plain
-from lhv.http import DeadlinePassed, RecordingClient, _redact_body
+from lhv.http import DeadlinePassed, RecordingClient, redact_body
 from lhv.logsources import HttpLog
 from lhv.profile import TargetSection
 from lhv.secrets import SECRETS
-from tests.hostile import HostileServer, encodings, huge_body_sha256
+from tests.hostile import SLACK_S, HostileServer, encodings, ends_within, huge_body_sha256, in_case
 
 DEADLINE_S = 2.0
-SLACK_S = 8.0  # two busy cores: generous, never a race
 LONG_TIMEOUT_S = 30.0  # per-read timeout far past the deadline, so only the deadline can end the request
 REPO = Path(__file__).resolve().parents[1]  # the huge-answer child imports tests.hostile
 
@@ -46,41 +43,6 @@ def trusting(server: HostileServer) -> ssl.SSLContext:
 def client(server: HostileServer, **options) -> RecordingClient:
     options = {"timeout_s": LONG_TIMEOUT_S, "deadline_s": DEADLINE_S} | options
     return RecordingClient(server.base_url, verify=trusting(server), **options)
-
-
-def ends_within(bound_s: float, server: HostileServer, call):
-    """Runs call; returns (its result or exception, seconds taken). Past bound_s the server is stopped and it fails."""
-    outcome: dict = {}
-
-    def run():
-        try:
-            outcome["value"] = call()
-        except BaseException as exc:  # noqa: BLE001 (the test judges what came out)
-            outcome["value"] = exc
-
-    started = time.monotonic()
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(bound_s)
-    taken = time.monotonic() - started
-    if worker.is_alive():
-        server.stop()
-        worker.join(30)
-        pytest.fail(f"the request against the {server.mode} target was still running after {bound_s:g} s")
-    return outcome["value"], taken
-
-
-def in_case(call):
-    """Runs call with a current evidence case; returns (result or exception, the case)."""
-    case = CaseEvidence(steps=[Step(1, "hostile", "bounded", verdict="running")])
-    token = CURRENT_CASE.set(case)
-    try:
-        try:
-            return call(), case
-        except TargetError as exc:
-            return exc, case
-    finally:
-        CURRENT_CASE.reset(token)
 
 
 @pytest.mark.parametrize("mode, options", [("trickling", {"trickle_interval_s": 0.5}), ("trickling", {}),
@@ -178,7 +140,7 @@ def test_redaction_comes_before_the_cut_so_no_part_of_a_straddling_secret_surviv
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzdHJhZGRsZSJ9.c2lnbmF0dXJlLXN0cmFkZGxpbmc"
     for straddler in (secret, jwt):
         text = ("lorem ipsum " * 400)[:4000 - len(straddler) // 2] + straddler + " tail"
-        kept = _redact_body(text.encode(), "text/plain")
+        kept = redact_body(text.encode(), "text/plain")
         assert len(kept) <= 4000
         assert straddler[:12] not in kept, f"the first half of {straddler[:8]}… survived the cut"
 

@@ -10,7 +10,7 @@ import httpx
 from lhv.bounds import Body, DeadlinePassed, bounded_client, deadline, read_capped
 from lhv.errors import TargetError
 from lhv.evidence import Exchange, current_case
-from lhv.http import HttpExchange, Reply, _redact_body
+from lhv.http import HttpExchange, Reply, redact_body
 from lhv.pacing import AUTHENTICATED
 from lhv.scanners.reports import Severity
 from lhv.secrets import SECRETS
@@ -92,7 +92,7 @@ def _exchange(sample: Sample, url: str, kept_headers: dict[str, str], note: str,
         sample.route.method, SECRETS.redact(url), kept_headers, note,
         response.status_code if answered else None,
         {k: SECRETS.redact(v) for k, v in response.headers.items()} if answered else {},
-        _redact_body(answer.kept, response.headers.get("content-type", "")) if answered else None,
+        redact_body(answer.kept, response.headers.get("content-type", "")) if answered else None,
         _ms(started), error,
         response_bytes=answer.size if answered else None, response_sha256=answer.sha256 if answered else None,
         response_truncated=answer.truncated)

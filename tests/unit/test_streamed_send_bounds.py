@@ -15,8 +15,7 @@ from lhv.pacing import RatePacer, budgets_for
 from lhv.profile import TargetSection
 from lhv.security.probe import Sample
 from lhv.security.resources import padded_json, send_streamed
-from tests.hostile import HostileServer, huge_body_sha256
-from tests.test_http_bounds import SLACK_S, ends_within, in_case
+from tests.hostile import SLACK_S, HostileServer, ends_within, huge_body_sha256, in_case
 
 DEADLINE_S = 2.0
 SAMPLE = Sample("diagnosis_support", Route("POST", "/diagnosis-support", True), json_body={})

@@ -18,8 +18,7 @@ from lhv.bounds import DeadlinePassed
 from lhv.dialects import dialect_named
 from lhv.uptime.prober import classify_exception
 from lhv.uptime.probes import HttpProbes, Transaction
-from tests.hostile import HostileServer
-from tests.test_http_bounds import SLACK_S, ends_within
+from tests.hostile import SLACK_S, HostileServer, ends_within
 
 TIMEOUT_S = 1.0
 TRICKLE_S = 0.25  # a byte well within each read's timeout: only a whole-request deadline ends the probe
