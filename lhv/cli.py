@@ -152,7 +152,7 @@ def _record_folder(path: str) -> Path:
 
 
 def _record(args: argparse.Namespace) -> int:
-    from lhv.record import diff, integrity
+    from lhv.record import diff
 
     try:
         if args.record_command == "diff":
@@ -163,21 +163,83 @@ def _record(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"lhv: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.record_command == "sign":
-        try:
-            entry = integrity.sign(folder, name=args.signer, role=args.role, meaning=args.meaning)
-        except ValueError as exc:
-            print(f"lhv: {folder}: {exc}", file=sys.stderr)
-            return 1
-        print(f"signed {folder} as {entry['name']} ({entry['role']}), {entry['meaning']}, {entry['signed_utc']}")
-        return 0
-    result = integrity.verify(folder)
+    return _RECORD_COMMANDS[args.record_command](folder, args)
+
+
+def _record_sign(folder: Path, args: argparse.Namespace) -> int:
+    from lhv.record import integrity
+
+    try:
+        entry = integrity.sign(folder, name=args.signer, role=args.role, meaning=args.meaning, gpg_key=args.gpg_key,
+                               gnupg_home=args.gnupg_home)
+    except integrity.RecordRefused as exc:
+        print(f"lhv: record sign: {folder}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    key = f", OpenPGP key {entry['gpg_fingerprint']}" if entry.get("gpg_fingerprint") else ""
+    print(f"signed {folder} as {entry['name']} ({entry['role']}), {entry['meaning']}, {entry['signed_utc']}{key}: "
+          f"entry {entry['seq']} {entry['entry_sha256']}")
+    return 0
+
+
+def _record_verify(folder: Path, args: argparse.Namespace) -> int:
+    from lhv.record import integrity
+
+    result = integrity.verify(folder, gnupg_home=args.gnupg_home)
     for problem in result.problems:
         print(f"TAMPERED {problem}")
-    for signature in result.signatures:
-        print(f"signature: {signature['name']} ({signature['role']}) {signature['meaning']} {signature['signed_utc']}")
+    for check in result.signatures:
+        entry = check.entry
+        line = (f"signature {check.position}: {entry.get('name')} ({entry.get('role')}) {entry.get('meaning')} "
+                f"{entry.get('signed_utc')}")
+        if check.gpg and check.gpg.good:
+            trust = f", {check.gpg.trust}" if check.gpg.trust else ""
+            line += f" · OpenPGP good signature by {check.gpg.signer}, key {check.gpg.fingerprint}{trust}"
+        elif entry.get("gpg_fingerprint"):
+            line += f" · OpenPGP key {entry['gpg_fingerprint']}: not valid"
+        print(line)
+    if result.signatures and result.signatures[-1].entry.get("entry_sha256"):
+        print(f"last signature entry: {result.signatures[-1].entry['entry_sha256']} (compare with the filed copy: "
+              "removing the last entries leaves no trace in the chain)")
+    for name, what in (("record.html", "rendered from the sealed files and the signatures, compared"),
+                       ("record.pdf", "a print of record.html, not compared")):
+        if name in result.views and (folder / name).exists():
+            print(f"view: {name} ({what}; not in the manifest)")
     print(f"{folder}: {'intact' if result.ok else 'does not verify'}")
     return 0 if result.ok else 1
+
+
+def _record_render(folder: Path, args: argparse.Namespace) -> int:
+    from lhv.record import integrity
+
+    try:
+        path = integrity.render(folder)
+    except integrity.RecordRefused as exc:
+        print(f"lhv: record render: {folder}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(f"rendered {path}")
+    return 0
+
+
+def _record_pdf(folder: Path, args: argparse.Namespace) -> int:
+    from lhv.record import integrity, pdf
+
+    if args.timeout <= 0:
+        return _usage(f"record pdf: --timeout must be positive (got {args.timeout:g})")
+    result = integrity.verify(folder)
+    if not result.ok:
+        print(f"lhv: record pdf: {folder} does not verify, refusing to print it: {'; '.join(result.problems)}",
+              file=sys.stderr)
+        return 1
+    try:
+        path = pdf.print_pdf(folder, timeout=args.timeout)
+    except pdf.PrintError as exc:
+        print(f"lhv: record pdf: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(f"printed {path} ({path.stat().st_size} bytes)")
+    return 0
+
+
+_RECORD_COMMANDS = {"sign": _record_sign, "verify": _record_verify, "render": _record_render, "pdf": _record_pdf}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -248,19 +310,30 @@ def build_parser() -> argparse.ArgumentParser:
     payload_command.add_parser(commands)
     selftest.add_parser(commands)
 
-    record = commands.add_parser("record", help="check, sign and compare test-run records").add_subparsers(
-        dest="record_command", required=True)
-    check = record.add_parser("verify", help="check every file and signature against the manifest")
+    record = commands.add_parser("record", help="check, sign, print and compare test-run records "
+                                 "(docs/record.md)").add_subparsers(dest="record_command", required=True)
+    check = record.add_parser("verify", help="check every file against the manifest, the signature chain, each "
+                                             "OpenPGP signature and the record.html view")
     check.add_argument("folder")
-    signing = record.add_parser("sign", help="append a signature over the record's manifest")
+    signing = record.add_parser("sign", help="append a signature entry over the record's manifest and re-render "
+                                             "record.html (the evidence and the manifest do not change)")
     signing.add_argument("folder")
     signing.add_argument("--as", dest="signer", required=True, help="printed name of the signer")
-    signing.add_argument("--role", required=True, help="role id, e.g. JD-005")
+    signing.add_argument("--role", required=True, help="role id, e.g. JD-005 (the record's roles: its sign-off page)")
     signing.add_argument("--meaning", required=True, choices=["authored", "reviewed", "approved"])
+    signing.add_argument("--gpg-key", help="also sign the entry with this OpenPGP secret key (fingerprint, key id or "
+                                           "user id) through gpg")
+    for sub in (check, signing):
+        sub.add_argument("--gnupg-home", help="the GnuPG home holding the keys (default: $GNUPGHOME or ~/.gnupg)")
+    render = record.add_parser("render", help="write record.html anew from the sealed files and the signatures")
+    render.add_argument("folder")
+    printing = record.add_parser("pdf", help="print record.html to record.pdf with headless Chromium")
+    printing.add_argument("folder")
+    printing.add_argument("--timeout", type=float, default=180.0, help="seconds Chromium may take (default 180)")
     compare = record.add_parser("diff", help="what changed between two runs")
     compare.add_argument("before")
     compare.add_argument("after")
-    for sub in (check, signing, compare):
+    for sub in (check, signing, render, printing, compare):
         sub.set_defaults(handler=lambda args, extra: _record(args))
     return parser
 

@@ -8,34 +8,64 @@ import platform
 import subprocess
 import sys
 from collections import defaultdict
-from importlib import resources
+from importlib import metadata
 from pathlib import Path
 from xml.etree import ElementTree as ET
-
-from importlib import metadata
-
-from jinja2 import Environment, select_autoescape
 
 from lhv import __version__, catalog
 from lhv.harness import verdicts
 from lhv.harness.run import RunState
 from lhv.record.checklist import checklist, summary_line, write_checklist
-from lhv.record.integrity import write_manifest
+from lhv.record.integrity import MANIFEST, write_manifest
 from lhv.record.markdown import write_markdown
+from lhv.record.roles import RecordSection, run_roles
 from lhv.record.sink import redact_folder
+from lhv.record.view import VIEWS, write_view
 from lhv.secrets import SECRETS
 
 RESULTS_SCHEMA_VERSION = "1.0"
 
 
-def _git_commit() -> str:
+def _git(*args: str) -> subprocess.CompletedProcess | None:
     root = Path(__file__).resolve().parents[2]
     try:
-        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True,
-                              text=True, timeout=5)
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def _git_commit() -> str:
+    done = _git("rev-parse", "--short=12", "HEAD")
+    if done is None:
         return "unknown"
     return done.stdout.strip() if done.returncode == 0 else "not a git checkout"
+
+
+def _git_tree() -> str:
+    """Tells whether the harness ran from its commit as committed, or with uncommitted changes to tracked files."""
+    done = _git("status", "--porcelain", "--untracked-files=no")
+    if done is None or done.returncode != 0:
+        return "unknown"
+    return "uncommitted changes" if done.stdout.strip() else "clean"
+
+
+def _record_section(state: RunState) -> RecordSection | None:
+    # the profile's [record] table (lhv/record/roles.py), once lhv/profile.py carries it
+    section = getattr(state.profile, "record", None)
+    return section if isinstance(section, RecordSection) else None
+
+
+def _release(state: RunState) -> dict:
+    """Returns the release version under test: the device's own word, else the profile's target.release."""
+    expected = getattr(state.profile.target, "release", "")  # target.release: being added to lhv/profile.py
+    reported = state.device.version if state.device and state.device.version else ""
+    if reported:
+        found = {"version": reported, "source": "the device-information reply"}
+        return {**found, "expected": expected} if expected and expected != reported else found
+    if expected:
+        return {"version": expected,
+                "source": f"{state.profile.source} target.release (the device did not report one)"}
+    return {"version": None, "source": "not reported by the target, nor given by the profile (target.release)"}
 
 
 def plan_verdicts(state: RunState) -> dict[str, str]:
@@ -111,15 +141,16 @@ def results(state: RunState) -> dict:
         "started_utc": state.started.isoformat(timespec="seconds"),
         "finished_utc": state.finished.isoformat(timespec="seconds") if state.finished else None,
         "tester": _split_tester(state.tester),
-        "roles": {"testers": sorted({t for e in entries for t in e.testers}),
-                  "approvers": sorted({e.approver for e in entries})},
+        "roles": run_roles(_record_section(state), profile_source=state.profile.source, entries=entries),
+        "release": _release(state),
         "command": SECRETS.redact(state.command),
         "target": {"name": state.profile.target.name, "environment": state.profile.target.environment,
                    "url": state.target_url, "dialect": state.profile.target.dialect,
                    "embedded": state.profile.target.embedded, "faults": list(state.faults),
                    "mutants": list(state.mutants)},
         "device": device,
-        "harness": {"version": __version__, "commit": _git_commit(), "python": sys.version.split()[0],
+        "harness": {"version": __version__, "commit": _git_commit(), "working_tree": _git_tree(),
+                    "python": sys.version.split()[0],
                     "platform": platform.platform(), "soup": _soup()},
         "seeds": state.seeds,
         "profile": {"source": state.profile.source, "sha256": state.profile.sha256,
@@ -148,26 +179,18 @@ def _incomplete(plans: list[dict]) -> list[dict]:
 
 
 def write_record(state: RunState) -> Path:
-    """Writes results.json, record.html and junit.xml; returns the record folder."""
+    """Writes results.json, junit.xml, markdown and the checklist, seals them, then renders record.html."""
     folder = state.record_dir
     folder.mkdir(parents=True, exist_ok=True)
     data = SECRETS.redact_json(results(state))
     (folder / "results.json").write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    (folder / "record.html").write_text(_render_html(data), encoding="utf-8")
     _write_junit(data, folder / "junit.xml")
     write_markdown(data, folder / "markdown")
     write_checklist(data, folder)
     redact_folder(folder)
-    write_manifest(folder)
+    write_manifest(folder, views=VIEWS)
+    write_view(folder, MANIFEST)  # from the sealed results.json, naming the manifest's hash
     return folder
-
-
-def _render_html(data: dict) -> str:
-    env = Environment(autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
-    env.filters["pretty"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False) \
-        if not isinstance(value, str) else value
-    template = resources.files("lhv.record").joinpath("templates/record.html.j2").read_text(encoding="utf-8")
-    return env.from_string(template).render(run=data)
 
 
 _JUNIT_TAG = {verdicts.FAILED: "failure", verdicts.ERROR: "error", verdicts.INCONCLUSIVE: "error",
