@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scipy.stats import binomtest
 
 from lhv.errors import ConfigError
 
@@ -117,6 +116,8 @@ def compare(outcomes: Sequence[CaseOutcome]) -> Comparison:
 def mcnemar_exact(gained: int, lost: int) -> float:
     """The exact McNemar p-value: two-sided binomial test of `gained` among the discordant pairs at 1/2."""
     discordant = gained + lost
+    from scipy.stats import binomtest  # scipy takes a second to import: only when a p-value is computed
+
     return 1.0 if discordant == 0 else float(binomtest(gained, discordant, 0.5).pvalue)
 
 

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_quick_selftest_kills_its_sample_and_prints_the_score_last(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "lhv.cli", "selftest", "--quick", "--reports-dir", str(tmp_path),
-                          "--run-id", "quick"], capture_output=True, text=True, timeout=600)
+    run = subprocess.run([sys.executable, "-m", "lhv.cli", "selftest", "--quick", "--jobs", "2",
+                          "--reports-dir", str(tmp_path), "--run-id", "quick"], capture_output=True, text=True,
+                         timeout=600)
     lines = run.stdout.strip().splitlines()
     assert run.returncode == 0, run.stdout + run.stderr
     assert lines[-1] == f"mutation score: {len(QUICK)}/{len(QUICK)} killed (100.0 %)"

@@ -8,6 +8,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from lhv.device.settings import DeviceSettings
 from lhv.errors import TargetError
@@ -39,6 +40,13 @@ class RunningDevice:
                 self.process.wait()
 
 
+def spawn(settings_file: Path, ready_file: Path, output: BinaryIO) -> subprocess.Popen:
+    """Starts `python -m lhv.device SETTINGS READY`, its output into output."""
+    # the harness's own tests put a fork of a preloaded device process here (tests/forked_device.py)
+    return subprocess.Popen([sys.executable, "-m", "lhv.device", str(settings_file), str(ready_file)],
+                            stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
 def start_device(settings: DeviceSettings) -> RunningDevice:
     """Starts a device with these settings; raises TargetError if it does not come up."""
     state = Path(settings.state_dir)
@@ -47,8 +55,7 @@ def start_device(settings: DeviceSettings) -> RunningDevice:
     settings.save(settings_file)
     ready_file.unlink(missing_ok=True)
     output = (state / "device.out").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "lhv.device", str(settings_file), str(ready_file)],
-                               stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    process = spawn(settings_file, ready_file, output)
     deadline = time.monotonic() + START_TIMEOUT_S
     try:
         while not ready_file.exists():

@@ -14,7 +14,6 @@ from typing import Any
 from jinja2 import Environment, select_autoescape
 
 from lhv.secrets import SECRETS
-from lhv.uptime.chart import render
 from lhv.uptime.judgement import Judgement
 from lhv.uptime.store import ProbeStore
 
@@ -40,6 +39,8 @@ def write_uptime_record(judgement: Judgement, folder: Path, context: dict[str, s
     (folder / JSON_NAME).write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
     written = [WrittenFile(JSON_NAME, "the judgement: outcome, method, and per probe kind the verdict with its "
                                       "method, incidents, gaps, prober runs, versions and series")]
+    from lhv.uptime.chart import render  # matplotlib takes a second to import: only when a chart is drawn
+
     charts = {}
     for kind in judgement.kinds:
         name = f"{kind.kind}-availability.png"

@@ -1,0 +1,216 @@
+"""Starts embedded reference devices for the self-tests' `lhv verify` runs by forking them from a preloaded process.
+
+A fresh `python -m lhv.device` spends most of its second of start-up importing FastAPI, SciPy and the device's
+modules. This server imports them once; for each device it forks a child that runs lhv/device/__main__.py as
+__main__ (runpy's own -m) with the launcher's settings file, ready file, output file, working directory and
+environment: the same code, the same listening sockets, certificates and database made at its start, its own pid.
+The server reports each device's exit status to the launcher's handle, which stands in for subprocess.Popen
+(poll, wait, terminate, kill, returncode). A launcher that goes away without waiting kills its device.
+
+tests/lhv_forkserver.py points lhv.device.launcher.spawn at spawner(path) in the `lhv verify` runs it forks;
+everything else (tests that start devices themselves, lhv selftest's own runs) spawns fresh interpreters.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import BinaryIO
+
+DEVICE_MAIN = Path(__file__).resolve().parents[1] / "lhv" / "device" / "__main__.py"
+PRELOAD = ("lhv.device.server", "lhv.device.settings", "lhv.device.routes_clinical", "lhv.device.routes_clinical_v2",
+           "runpy")
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGPIPE, signal.SIGCHLD,
+           signal.SIGXFSZ)
+
+
+class ForkedDevice:
+    """The launcher's handle on a forked device: what subprocess.Popen offers and the launcher uses."""
+
+    def __init__(self, connection: socket.socket, pid: int, args: list[str]):
+        self.connection, self.pid, self.args = connection, pid, args
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        """The exit code once the device ended, else None."""
+        if self.returncode is None and select.select([self.connection], [], [], 0)[0]:
+            self._read_status()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Waits for the device to end; raises subprocess.TimeoutExpired after timeout seconds."""
+        if self.returncode is None:
+            if not select.select([self.connection], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired(self.args, timeout)
+            self._read_status()
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        """Signals the device while it runs."""
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        """SIGTERM, as Popen.terminate."""
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """SIGKILL, as Popen.kill."""
+        self.send_signal(signal.SIGKILL)
+
+    def _read_status(self) -> None:
+        line = read_line(self.connection)
+        # no line: the server is gone, and it killed its devices on the way out
+        self.returncode = json.loads(line)["status"] if line else -signal.SIGKILL
+        self.connection.close()
+
+
+def read_line(connection: socket.socket) -> bytes:
+    """The next line, read byte by byte: nothing after it is taken from the socket, so select still sees it."""
+    line = b""
+    while not line.endswith(b"\n"):
+        byte = connection.recv(1)
+        if not byte:
+            return b""
+        line += byte
+    return line
+
+
+def spawner(path: str, fresh):
+    """A replacement for lhv.device.launcher.spawn that asks the server at path for a forked device (fresh, the
+    launcher's own, when that server is gone)."""
+    def spawn(settings_file: Path, ready_file: Path, output: BinaryIO):
+        args = [str(DEVICE_MAIN), str(settings_file), str(ready_file)]
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            connection.connect(path)
+            request = {"argv": args, "output": output.name, "cwd": os.getcwd(), "env": dict(os.environ)}
+            connection.sendall((json.dumps(request) + "\n").encode())
+            started = json.loads(read_line(connection) or b"{}")
+        except OSError:
+            started = {}
+        if "pid" not in started:  # nothing was forked: the launcher's own way does the same, only slower
+            connection.close()
+            return fresh(settings_file, ready_file, output)
+        return ForkedDevice(connection, started["pid"], [sys.executable, "-m", "lhv.device", *args[1:]])
+    return spawn
+
+
+def _serve(listener: socket.socket, control, dispositions: dict) -> dict | None:
+    """Forks a device per request; returns the request in the child, None in the server once control closes."""
+    devices: dict[int, tuple[int, socket.socket]] = {}  # pidfd → (pid, the launcher's connection)
+    watching: dict[socket.socket, int] = {}  # the launcher's connection → its device's pidfd
+    while True:
+        ready, _, _ = select.select([control, listener, *watching, *devices], [], [])
+        if control in ready and not control.read(1):
+            break  # the tests are done
+        for item in ready:
+            if item is listener:
+                connection, _ = listener.accept()
+                connection.settimeout(30)  # a launcher that connects and says nothing holds no one else up
+                try:
+                    request = json.loads(read_line(connection) or b"null")
+                except OSError:
+                    request = None
+                connection.settimeout(None)
+                if request is None:
+                    connection.close()
+                    continue
+                sys.stdout.flush()
+                sys.stderr.flush()
+                pid = os.fork()
+                if pid == 0:
+                    for other in (control, listener, connection, *watching):
+                        other.close()
+                    for pidfd in devices:
+                        os.close(pidfd)
+                    return request
+                pidfd = os.pidfd_open(pid)
+                devices[pidfd], watching[connection] = (pid, connection), pidfd
+                connection.sendall((json.dumps({"pid": pid}) + "\n").encode())
+            elif item in devices:  # a device ended: its launcher learns the exit status
+                pid, connection = devices.pop(item)
+                os.close(item)
+                watching.pop(connection, None)
+                _, status = os.waitpid(pid, 0)
+                try:
+                    connection.sendall((json.dumps({"status": os.waitstatus_to_exitcode(status)}) + "\n").encode())
+                except OSError:
+                    pass  # the launcher went away meanwhile
+                connection.close()
+            elif item in watching:  # the launcher went away: its device goes too (its pidfd reports the end)
+                os.kill(devices[watching.pop(item)][0], signal.SIGKILL)
+    for pidfd, (pid, connection) in devices.items():  # the tests are gone: so are their devices
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(pidfd)
+        connection.close()
+    return None
+
+
+def _become(request: dict, dispositions: dict) -> None:
+    """Turns this forked child into `python -m lhv.device SETTINGS READY` as the launcher would have started it."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    out = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    os.close(out)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    for signum, handler in dispositions.items():
+        signal.signal(signum, handler)
+    sys.path[0] = os.getcwd()
+    sys.argv = list(request["argv"])
+    run_as_main("lhv.device")  # lhv/device/__main__.py ends the process itself
+
+
+def run_as_main(module: str) -> None:
+    """Runs module as `python -m module` does: its code in the __main__ module, emptied of this server's names."""
+    import builtins
+    import runpy
+
+    namespace = vars(sys.modules["__main__"])  # the same object multiprocessing calls __mp_main__
+    namespace.clear()
+    namespace["__builtins__"] = builtins
+    runpy._run_module_as_main(module, alter_argv=True)
+
+
+def main(path: str) -> tuple[dict, dict] | None:
+    """Preloads the device, listens on path, serves until stdin closes; returns a request only in a device."""
+    dispositions = {signum: signal.getsignal(signum) for signum in SIGNALS}
+    control = os.fdopen(os.dup(0), "rb", buffering=0)
+    sys.path[0] = os.getcwd()
+    for name in PRELOAD:
+        importlib.import_module(name)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(16)
+    if threading.active_count() != 1 or not hasattr(os, "pidfd_open"):
+        return None  # never ready: the launcher falls back to fresh interpreters
+    gc.collect()
+    gc.freeze()
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)  # nothing the server might print blocks on a pipe no one reads
+    os.close(null)
+    request = _serve(listener, control, dispositions)
+    return None if request is None else (request, dispositions)
+
+
+if __name__ == "__main__":
+    child = main(sys.argv[1])
+    if child is not None:
+        _become(*child)
