@@ -1,166 +1,499 @@
-"""Item 3: test cases per second of the harness's fuzzing against `schemathesis run`, same operations and budget.
+"""Item 3: what the harness's fuzzing finds against what `schemathesis run` finds, with the same time budget.
 
-Both fuzz the seven operations of the harness's OpenAPI document (lhv/data/openapi-plan.json, as PLAN_019 and
-`lhv fuzz` read it) on one embedded reference device whose rate limits are lifted and whose tokens live an hour,
-with the same seed, the same checks, no shrinking and no stop at the first failure. The harness runs in this
-process through `fuzz_session` (its recording, rate-aware client, image variants and contract bodies); schemathesis
-runs as its own CLI with as many examples per operation as the harness gives its largest operation. Each side's
-time excludes starting Python and importing: the harness from opening the fuzz session to the last case,
-schemathesis from loading the document to the end of its engine (its own event log).
+Usage, from the repository root:
+  .venv/bin/python -m bench.fuzz_vs_schemathesis [--budget S] [--faults N] [--mutants N] [--dialect D ...]
+(`python -m bench --only 3` runs the defaults: every reachable fault, 30 mutants, 20 s: about an hour on 2 cores.)
+
+Targets are the reference device served alone on loopback (`python -m lhv.device SETTINGS READY`, what
+`lhv device serve` runs; it also takes generated mutants and lifted rate limits) once per fault or mutant the two
+could reach: the faults some plan sees in single HTTPS answers of documented routes (ANSWER_PLANS), and the
+generated mutants whose plans include PLAN_019 or whose kind is reply, status or header on a route of the dialect's
+OpenAPI document, as a stratified sample (dialect × kind). Each tool run gets a fresh device, so one cannot change
+what the other meets (a lock, a fault's one-off outage window).
+
+The harness runs `lhv fuzz` (PLAN_019's fuzz case with the hunt budget) with a profile pointing at that device;
+`schemathesis run` gets the same OpenAPI document (the harness's, adjusted by the same profile), a bearer token of
+the same account (from POST /login; through the environment, never a command line) and `--max-time` = the budget,
+otherwise its defaults. `lhv fuzz`'s budget is a case count: a time share that runs out before the count ends its
+run with an error (hypothesis's FlakyStrategyDefinition, see KNOWN_DEFECT), so its count is calibrated per dialect
+on the clean device to take the budget, with four budgets as its time bound.
+
+Both tools run against the clean device first; a target is killed by a tool when its run exits non-zero with a
+failing check that did not fail on the clean device (bench/fuzz_kills.py).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import argparse
 import json
-import math
 import os
+import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.fuzz_kills import (KILLED, UNJUDGED, ToolRun, clean_judges, counted, goal_met, harness_fuzz_work, judge,
+                              ratio, schemathesis_events, stratified)
 from bench.rows import Row, not_measured, ratio_row
 
-GOAL = 1.0
-NAME = "harness fuzzing (PLAN_019 / `lhv fuzz`) ÷ `schemathesis run`, test cases per second"
-CASES = 400
-SECONDS = 240  # a bound, not the budget: both finish their cases well before it
+REPO = Path(__file__).resolve().parents[1]
+GOAL = 2.0
 SEED = 7
-BOUND_S = 300
+BUDGET_S = 20.0
+MUTANTS = 30  # stratified sample of the reachable mutants
+FAULTS: int | None = None  # None: every reachable fault
+NAME = "targets killed: harness fuzzing (`lhv fuzz`) ÷ `schemathesis run`, same time budget"
+ANSWER_PLANS = frozenset({"PLAN_001", "PLAN_009", "PLAN_010", "PLAN_011", "PLAN_012", "PLAN_016", "PLAN_017",
+                          "PLAN_018", "PLAN_019"})
+MUTANT_KINDS = ("reply", "status", "header")
+UNLIMITED = 10**6  # rate limits lifted on device and profile: neither tool is held back, no 429 to tell apart
+CALIBRATION_CASES_PER_S = 20  # the first guess of `lhv fuzz`'s pace; the calibration run measures the real one
+HUNT_BOUND = 4  # `lhv fuzz`'s time bound, in budgets: a calibrated run ends well before it
+START_S, FINISH_S = 120, 60  # beyond the budget: interpreter, imports, device login, record
+LOGIN_TIMEOUT_S = 15
+METHOD = ("Targets killed by the harness's fuzzing (`lhv fuzz`: PLAN_019's schemathesis fuzzing behind its "
+          "recording client, image variants and contract bodies) and by plain `schemathesis run` (its defaults, "
+          "`--max-time` = the budget), each run against a fresh reference device served alone on loopback with "
+          "rate limits lifted: once clean, then once per reachable fault and per sampled generated mutant. Same "
+          "OpenAPI document (the harness's, adjusted by the same profile), same account's bearer token, same seed "
+          "and the same time budget per target (the harness's as a case count calibrated on the clean device). "
+          "A kill: a non-zero exit with a failing check that did not fail on the clean device "
+          "(bench/fuzz_vs_schemathesis.py, bench/fuzz_kills.py).")
+KNOWN_DEFECT = ("`lhv fuzz` ends in an error (hypothesis FlakyStrategyDefinition: 'the second run stopped drawing "
+                "earlier than the first') whenever an operation's time share runs out before its case count: "
+                "lhv/fuzz/runner.py `_run_mode.example` returns without drawing once past the deadline. Until it "
+                "stops hypothesis properly, this bench gives `lhv fuzz` a calibrated case count, not a time budget")
 
 
 @dataclass(frozen=True)
-class FuzzRate:
-    """Test cases sent, seconds taken and the statuses they got."""
+class Target:
+    """A device to fuzz: clean, one fault or one generated mutant, in a dialect."""
 
-    cases: int
-    seconds: float
-    statuses: Counter
-
-    @property
-    def per_s(self) -> float:
-        """Returns test cases per second."""
-        return self.cases / self.seconds
-
-    def share_2xx(self) -> float:
-        """Returns the share of answers that were 2xx."""
-        total = sum(self.statuses.values()) or 1
-        return sum(n for status, n in self.statuses.items() if 200 <= int(status) < 300) / total
+    id: str
+    kind: str  # clean, fault, or the mutant's kind
+    dialect: str
+    faults: tuple[str, ...] = ()
+    mutants: tuple[str, ...] = ()
 
 
-def measure() -> list[Row]:
-    """Returns item 3's row, or why it is not measured."""
+@dataclass
+class Outcome:
+    """Both tools' runs against one target."""
+
+    target: Target
+    harness: ToolRun
+    schemathesis: ToolRun
+
+
+@dataclass
+class Campaign:
+    """Everything one measurement ran: the clean runs per dialect, the calibrated case counts and the targets."""
+
+    budget_s: float
+    clean: dict[str, Outcome] = field(default_factory=dict)
+    cases: dict[str, int] = field(default_factory=dict)
+    calibration: dict[str, str] = field(default_factory=dict)
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+# ---- which targets ----------------------------------------------------------------------------------------------
+
+def reachable_faults() -> list[Target]:
+    """The named faults some plan sees in single HTTPS answers of documented routes (all in the plan dialect)."""
+    from lhv.device.faults import FAULTS
+
+    return [Target(f.name, "fault", "plan", faults=(f.name,)) for f in FAULTS if ANSWER_PLANS & set(f.caught_by)]
+
+
+def reachable_mutants(dialects: tuple[str, ...] = ("plan", "v2")) -> list[Target]:
+    """Generated mutants whose plans include PLAN_019, or reply/status/header ones on a documented route."""
+    from lhv.device.mutants import all_mutants
+    from lhv.fuzz.document import operations, shipped_document
+
+    routes = {d: {f"{method.upper()}{path}" for path, method, _ in operations(shipped_document(d))} for d in dialects}
+    return [Target(m.id, m.kind, m.dialect, mutants=(m.id,)) for m in all_mutants()
+            if m.dialect in routes and ("PLAN_019" in m.plans or
+                                        (m.kind in MUTANT_KINDS and m.id.split(":")[2] in routes[m.dialect]))]
+
+
+def chosen_targets(faults: int | None, mutants: int | None, dialects: tuple[str, ...]) -> list[Target]:
+    """Reachable faults spread evenly (faults in the plan dialect only), then the stratified mutant sample."""
+    from bench.fuzz_kills import evenly
+
+    chosen = evenly(reachable_faults(), faults) if "plan" in dialects else []
+    return chosen + stratified(reachable_mutants(dialects), lambda t: (t.dialect, t.kind), mutants)
+
+
+# ---- one device, one run ----------------------------------------------------------------------------------------
+
+@contextmanager
+def served(target: Target, scratch: Path) -> Iterator:
+    """A fresh reference device for the target, stopped and its state (credentials too) removed afterwards."""
+    from lhv.device.launcher import start_device
+    from lhv.device.mutants import mutated_settings
+    from lhv.device.settings import DeviceSettings
+    from lhv.secrets import SECRETS
+
+    state = Path(tempfile.mkdtemp(prefix="device-", dir=scratch))
+    settings = mutated_settings(DeviceSettings(
+        state_dir=str(state), dialect=target.dialect, anonymous_limit=UNLIMITED, authenticated_limit=UNLIMITED,
+        faults=list(target.faults), mutants=list(target.mutants)))
+    try:
+        device = start_device(settings)
+        for account in device.credentials.values():
+            SECRETS.add(account["password"], "password")
+        try:
+            yield device
+        finally:
+            device.stop()
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+
+
+_ACCOUNTS = {"user": ("LHV_BENCH_USER", "LHV_BENCH_PASSWORD"),
+             "second_user": ("LHV_BENCH_USER2", "LHV_BENCH_PASSWORD2"),
+             "admin": ("LHV_BENCH_ADMIN", "LHV_BENCH_ADMIN_PASSWORD")}
+
+
+def write_profile(path: Path, device, dialect: str, cases: int, seconds: float) -> Path:
+    """A profile of the served device: its URL and CA, accounts by environment variable, limits lifted."""
+    credentials = "\n".join(f'{label} = {{ username_env = "{user}", password_env = "{password}" }}'
+                            for label, (user, password) in _ACCOUNTS.items())
+    path.write_text(f"""[target]
+name = "bench item 3: reference device served alone"
+environment = "loopback"
+embedded = false
+base_url = {json.dumps(device.https_url)}
+http_url = {json.dumps(device.http_url)}
+dialect = "{dialect}"
+trust_store = {json.dumps(str(device.ca_cert))}
+allow_load = true
+
+[credentials]
+{credentials}
+
+[auth]
+token_lifetime_seconds = 3600
+lockout_threshold = 5
+lockout_seconds = 900
+login_failure_status = 401
+locked_statuses = [423]
+
+[limits]
+anonymous_requests = {UNLIMITED}
+authenticated_requests = {UNLIMITED}
+window_seconds = 60
+
+[fuzzing]
+hunt_cases = {cases}
+hunt_seconds = {seconds:g}
+""", encoding="utf-8")
+    return path
+
+
+def _redacted_tail(text: str, limit: int = 300) -> str:
+    from lhv.secrets import SECRETS
+
+    return " ".join(SECRETS.redact(text).split())[-limit:]
+
+
+def run_harness(device, dialect: str, cases: int, budget_s: float, scratch: Path) -> ToolRun:
+    """`lhv fuzz` against the device with this case count; its failed checks from the run's results.json."""
+    from lhv.clauses import failed_checks
+
+    bound = HUNT_BOUND * budget_s
+    profile = write_profile(scratch / "profile.toml", device, dialect, cases, bound)
+    env = dict(os.environ)
+    for label, (user, password) in _ACCOUNTS.items():
+        env[user], env[password] = device.credentials[label]["username"], device.credentials[label]["password"]
+    reports = scratch / "reports"
+    argv = [sys.executable, "-m", "lhv.cli", "fuzz", "--profile", str(profile), "--seed", str(SEED),
+            "--reports-dir", str(reports), "--run-id", "bench", "--tester", "bench item 3"]
+    try:
+        done = subprocess.run(argv, cwd=scratch, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                              timeout=bound + START_S + FINISH_S, check=False)
+    except subprocess.TimeoutExpired:
+        return ToolRun(None, error=f"timed out after {bound + START_S + FINISH_S:g} s")
+    results_file = reports / "bench" / "results.json"
+    if not results_file.is_file():
+        return ToolRun(done.returncode, error=f"no results.json (exit {done.returncode}): "
+                                              f"{_redacted_tail(done.stderr or done.stdout)}")
+    results = json.loads(results_file.read_text(encoding="utf-8"))
+    failed = failed_checks(results, ["PLAN_019"], reports / "bench").get("PLAN_019", set())
+    sent, seconds = harness_fuzz_work(results)
+    error = "" if done.returncode in (0, 1) else f"exit {done.returncode}: {_error_line(done.stdout)}"
+    return ToolRun(done.returncode, frozenset(failed), sent, seconds, error)
+
+
+def _error_line(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.startswith("E ") and "Error" in line]
+    return _redacted_tail(lines[0] if lines else output, 200)
+
+
+def login_token(device, dialect: str) -> str:
+    """A bearer token of the profile's user account, from the device's login route."""
+    import httpx
+
+    from lhv.dialects import dialect_named
+    from lhv.secrets import SECRETS
+
+    login, account = dialect_named(dialect).route("login"), device.credentials["user"]
+    form = dialect_named(dialect).login_form(account["username"], account["password"])
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(device.ca_cert)), timeout=LOGIN_TIMEOUT_S) as c:
+        reply = c.request(login.method, device.https_url + login.path, data=form)
+    token = reply.json().get("access_token") if reply.status_code == 200 else None
+    if not isinstance(token, str):
+        raise RuntimeError(f"login as the device's user answered {reply.status_code} without a token")
+    SECRETS.add(token, "token")
+    return token
+
+
+def run_schemathesis(command: Path, device, dialect: str, budget_s: float, scratch: Path) -> ToolRun:
+    """`schemathesis run` with its defaults, the harness's document, the user's token and --max-time budget."""
+    from lhv.fuzz.document import document_for
+    from lhv.profile import load_profile
+
+    profile = load_profile(write_profile(scratch / "profile.toml", device, dialect, 1, budget_s))
+    document, _ = document_for(profile)
+    (scratch / "openapi.json").write_text(json.dumps(document), encoding="utf-8")
+    config, note = scratch / "schemathesis.toml", ""
+    try:
+        token = login_token(device, dialect)
+    except Exception as exc:  # a login defect is for schemathesis to find too: it fuzzes without a token
+        token, note = "", _redacted_tail(f"ran without a token: {type(exc).__name__}: {exc}", 160)
+    # the token comes from the environment, never the command line
+    config.write_text('headers = { Authorization = "Bearer ${LHV_BENCH_BEARER}" }\n' if token else "",
+                      encoding="utf-8")
+    reports = scratch / "schemathesis-report"
+    argv = [str(command), "--config-file", str(config), "run", str(scratch / "openapi.json"), "--url",
+            device.https_url, "--tls-verify", str(device.ca_cert), "--max-time", f"{budget_s:g}",
+            "--seed", str(SEED), "--report", "ndjson", "--report-dir", str(reports)]
+    try:  # cwd: its .hypothesis/ examples and caches stay in this run's scratch folder
+        done = subprocess.run(argv, cwd=scratch, env={**os.environ, "LHV_BENCH_BEARER": token}, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=budget_s + START_S, check=False)
+    except subprocess.TimeoutExpired:
+        return ToolRun(None, error=f"timed out after {budget_s + START_S:g} s")
+    events = next(reports.glob("*.ndjson"), None)
+    if events is None:
+        return ToolRun(done.returncode, error=f"no event log (exit {done.returncode}): "
+                                              f"{_redacted_tail(done.stderr or done.stdout)}")
+    failed, cases, running, errors = schemathesis_events(events.read_text(encoding="utf-8").splitlines())
+    error = "; ".join(filter(None, (note, f"{errors} error(s) besides check failures" if errors else "")))
+    return ToolRun(done.returncode, failed, cases, running, error)
+
+
+def _once(target: Target, scratch: Path, run) -> ToolRun:
+    """Runs one tool against a fresh device for the target, in a scratch folder of its own."""
+    work = Path(tempfile.mkdtemp(prefix="run-", dir=scratch))
+    try:
+        with served(target, work) as device:
+            return run(device, work)
+    except Exception as exc:  # a device that does not start, or a tool that breaks, is reported, not fatal
+        return ToolRun(None, error=_redacted_tail(f"{type(exc).__name__}: {exc}"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def both(target: Target, cases: int, budget_s: float, command: Path, scratch: Path) -> Outcome:
+    """The harness, then schemathesis, each against its own fresh device for the target."""
+    harness = _once(target, scratch, lambda device, work: run_harness(device, target.dialect, cases, budget_s, work))
+    external = _once(target, scratch, lambda device, work: run_schemathesis(command, device, target.dialect,
+                                                                            budget_s, work))
+    return Outcome(target, harness, external)
+
+
+def calibrate(dialect: str, budget_s: float, scratch: Path) -> tuple[int, str]:
+    """`lhv fuzz`'s case count that takes about the budget on the clean device, and how it was found."""
+    guess = max(20, round(CALIBRATION_CASES_PER_S * budget_s))
+    clean = Target("clean", "clean", dialect)
+    run = _once(clean, scratch, lambda device, work: run_harness(device, dialect, guess, budget_s, work))
+    if not run.cases or run.seconds <= 0:
+        return guess, f"calibration failed ({run.error or f'exit {run.exit_code}'}); {guess} cases assumed"
+    cases = max(20, round(run.cases / run.seconds * budget_s))
+    return cases, f"{run.cases} cases took {run.seconds:.1f} s, so {cases} for {budget_s:g} s"
+
+
+def campaign(targets: list[Target], budget_s: float, command: Path, progress=print) -> Campaign:
+    """Calibrates and runs the clean device per dialect, then every target, both tools each time."""
+    started, result = time.monotonic(), Campaign(budget_s)
+    with tempfile.TemporaryDirectory(prefix="lhv-bench-fuzzkills-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        for dialect in sorted({t.dialect for t in targets}):
+            result.cases[dialect], result.calibration[dialect] = calibrate(dialect, budget_s, scratch)
+            result.clean[dialect] = both(Target("clean", "clean", dialect), result.cases[dialect], budget_s,
+                                         command, scratch)
+            progress(f"  clean {dialect}: {result.calibration[dialect]}; " + _describe(result.clean[dialect], None))
+        for index, target in enumerate(targets, 1):
+            outcome = both(target, result.cases[target.dialect], budget_s, command, scratch)
+            result.outcomes.append(outcome)
+            progress(f"  [{index}/{len(targets)}] {target.id}: " + _describe(outcome, result.clean[target.dialect]))
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _describe(outcome: Outcome, clean: Outcome | None) -> str:
+    parts = []
+    for tool, run, clean_run in (("harness", outcome.harness, clean and clean.harness),
+                                 ("schemathesis", outcome.schemathesis, clean and clean.schemathesis)):
+        verdict = judge(clean_run, run) if clean_run else ("passed" if run.exit_code == 0 else
+                                                           f"exit {run.exit_code}")
+        checks = sorted(counted(clean_run, run) if clean_run else run.failed)
+        parts.append(f"{tool} {verdict}" + (f" ({', '.join(checks)})" if checks else "")
+                     + (f" [{run.error}]" if run.error else ""))
+    return "; ".join(parts)
+
+
+# ---- rows -------------------------------------------------------------------------------------------------------
+
+def rows(result: Campaign) -> list[Row]:
+    """The ratio row (goal ≥ 2) and one row per tool with its kills and the targets it missed."""
+    tallies = {tool: _tally(result, tool) for tool in ("harness", "schemathesis")}
+    ours, theirs = len(tallies["harness"][KILLED]), len(tallies["schemathesis"][KILLED])
+    total = len(result.outcomes)
+    value = ratio(ours, theirs)
+    detail = f"harness {ours} of {total} ÷ schemathesis {theirs} of {total}; {result.budget_s:g} s per target"
     goal = f"≥ {GOAL:g}"
-    if importlib.util.find_spec("lhv.harness.security_steps") is None:
-        return [not_measured("3", NAME, "the harness has no fuzzing (lhv/harness/security_steps.py)", goal)]
+    head = (ratio_row("3", NAME, value, goal, goal_met(ours, theirs, GOAL), detail, GOAL) if theirs else
+            Row("3", NAME, f"{'∞' if ours else 'none'} ({detail})", goal, goal_met(ours, theirs, GOAL), ratio=value))
+    head.notes += _campaign_notes(result)
+    only = {tool: [t.id for t in tallies[tool][KILLED] if t not in tallies[other][KILLED]]
+            for tool, other in (("harness", "schemathesis"), ("schemathesis", "harness"))}
+    neither = [o.target for o in result.outcomes if all(o.target not in tallies[tool][KILLED] for tool in tallies)]
+    head.notes.append(f"only the harness killed: {', '.join(only['harness']) or 'none'}; only schemathesis killed: "
+                      f"{', '.join(only['schemathesis']) or 'none'}; neither killed {len(neither)} of {total}")
+    tool_rows = []
+    for tool, title in (("harness", "killed by `lhv fuzz` (PLAN_019's fuzzing)"),
+                        ("schemathesis", "killed by `schemathesis run`")):
+        tally = tallies[tool]
+        row = Row("3", title, f"{len(tally[KILLED])} of {total} ({_by_kind(result, tally[KILLED])})")
+        row.notes.append("missed: " + (", ".join(t.id for t in tally["missed"]) or "none"))
+        if tally[UNJUDGED]:
+            row.notes.append("not judged (clean run unusable, or the run timed out or broke): "
+                             + ", ".join(t.id for t in tally[UNJUDGED]))
+        row.notes += _kill_notes(result, tool, tally[KILLED])
+        tool_rows.append(row)
+    return [head, *tool_rows]
+
+
+def _run_of(outcome: Outcome, tool: str) -> ToolRun:
+    return outcome.harness if tool == "harness" else outcome.schemathesis
+
+
+def _tally(result: Campaign, tool: str) -> dict[str, list[Target]]:
+    tally: dict[str, list[Target]] = {KILLED: [], "missed": [], UNJUDGED: []}
+    for outcome in result.outcomes:
+        clean = _run_of(result.clean[outcome.target.dialect], tool)
+        tally[judge(clean, _run_of(outcome, tool))].append(outcome.target)
+    return tally
+
+
+def _by_kind(result: Campaign, killed: list[Target]) -> str:
+    kinds: dict[str, list[int]] = {}
+    for outcome in result.outcomes:
+        group = "faults" if outcome.target.kind == "fault" else "mutants"
+        counts = kinds.setdefault(group, [0, 0])
+        counts[0] += outcome.target in killed
+        counts[1] += 1
+    return ", ".join(f"{group} {k}/{n}" for group, (k, n) in kinds.items()) or "no target"
+
+
+def _kill_notes(result: Campaign, tool: str, killed: list[Target]) -> list[str]:
+    shown = []
+    for outcome in result.outcomes:
+        if outcome.target in killed:
+            clean = _run_of(result.clean[outcome.target.dialect], tool)
+            shown.append(f"{outcome.target.id} ({', '.join(sorted(counted(clean, _run_of(outcome, tool))))})")
+    return ["killed, with the checks that counted: " + "; ".join(shown)] if shown else []
+
+
+def _campaign_notes(result: Campaign) -> list[str]:
+    faults = [o.target.id for o in result.outcomes if o.target.kind == "fault"]
+    mutants = [o for o in result.outcomes if o.target.kind != "fault"]
+    kinds = sorted({(o.target.dialect, o.target.kind) for o in mutants})
+    notes = [
+        f"targets: {len(faults)} of the {len(reachable_faults())} faults some plan sees in single HTTPS answers of "
+        f"documented routes ({', '.join(sorted(ANSWER_PLANS))}; rate limits are lifted, so limit, lockout, "
+        "TLS, plain-HTTP, storage and statistics faults are out of reach), spread evenly; and "
+        f"{len(mutants)} of the {len(reachable_mutants())} generated mutants whose plans include PLAN_019 or that "
+        "change a reply, status or header of a documented route, a stratified sample over dialect × kind"
+        + (" (" + ", ".join(f"{d} {k} {sum(1 for o in mutants if (o.target.dialect, o.target.kind) == (d, k))}"
+                            for d, k in kinds) + ")" if kinds else "")
+        + ", so that a run ends in reasonable time: `python -m bench.fuzz_vs_schemathesis --faults N --mutants N "
+          "--budget S` sets the scale",
+        f"budget per target: {result.budget_s:g} s of fuzzing for each tool (schemathesis: --max-time; the harness: "
+        f"a case count calibrated on the clean device, its time bound {HUNT_BOUND} budgets); seed {SEED}; each tool "
+        f"run on a fresh device; the whole measurement took {result.seconds / 60:.1f} min",
+    ]
+    for dialect, clean in sorted(result.clean.items()):
+        notes.append(f"clean device ({dialect}): harness {_clean_text(clean.harness)}; schemathesis "
+                     f"{_clean_text(clean.schemathesis)}; harness calibration: {result.calibration[dialect]}")
+    for tool in ("harness", "schemathesis"):
+        runs = [_run_of(o, tool) for o in result.outcomes if _run_of(o, tool).seconds > 0]
+        if runs:
+            seconds = sorted(run.seconds for run in runs)
+            cases = sorted(run.cases for run in runs)
+            notes.append(f"{tool}: median {seconds[len(seconds) // 2]:.1f} s of fuzzing and "
+                         f"{cases[len(cases) // 2]} test cases per target "
+                         f"(range {seconds[0]:.1f}–{seconds[-1]:.1f} s)")
+    broken = [f"{o.target.id} {tool}: {_run_of(o, tool).error}" for o in result.outcomes
+              for tool in ("harness", "schemathesis") if _run_of(o, tool).error]
+    if broken:
+        notes.append("runs that reported an error: " + "; ".join(broken))
+    notes.append("harness defect found while measuring: " + KNOWN_DEFECT)
+    return notes
+
+
+def _clean_text(run: ToolRun) -> str:
+    if run.exit_code == 0:
+        return f"passed ({run.cases} cases in {run.seconds:.1f} s)"
+    if not clean_judges(run):
+        return f"could not judge ({run.error or f'exit {run.exit_code}'}): its kills are not counted"
+    return (f"failed on {', '.join(sorted(run.failed))} ({run.cases} cases in {run.seconds:.1f} s): those checks' "
+            "failures are not counted on the targets")
+
+
+# ---- entry points -----------------------------------------------------------------------------------------------
+
+def measure(budget_s: float = BUDGET_S, faults: int | None = FAULTS, mutants: int | None = MUTANTS,
+            dialects: tuple[str, ...] = ("plan", "v2")) -> list[Row]:
+    """Returns item 3's rows, or why they are not measured."""
+    goal = f"≥ {GOAL:g}"
     command = Path(sys.executable).with_name("schemathesis")
     if not command.exists():
         return [not_measured("3", NAME, "schemathesis is not installed in the venv (pip install -e .)", goal)]
-    harness, ours, external = _measure_both(command)
-    ratio = ours.per_s / external.per_s
-    row = ratio_row("3", NAME, ratio, goal, ratio >= GOAL,
-                    f"harness {ours.per_s:.0f}/s ÷ schemathesis {external.per_s:.0f}/s", GOAL)
-    row.notes.append(f"harness: {ours.cases} cases in {ours.seconds:.1f} s, {ours.share_2xx():.0%} answered 2xx; "
-                     f"schemathesis run: {external.cases} cases in {external.seconds:.1f} s, "
-                     f"{external.share_2xx():.0%} answered 2xx ({harness})")
-    if ratio < GOAL:
-        row.notes.append(
-            "why the goal is missed: every harness case goes through the recording client (each exchange is "
-            "redacted and kept as evidence until the case is judged) and, half the time for positive cases, carries "
-            "a valid contract request with real images, which the device decodes and scores; schemathesis's random "
-            "bodies are mostly refused at validation. The 2xx shares above show how much more of the device each "
-            "side reached. Keeping only failing cases' exchanges, or measuring both on the same bodies, would "
-            "show the wrapping's own cost" + (". This ratio is within a few per cent of the goal, which is inside "
-                                               "the spread between runs of this bench" if ratio > 0.95 else ""))
-    return [row]
+    targets = chosen_targets(faults, mutants, dialects)
+    if not targets:
+        return [not_measured("3", NAME, "no fault or mutant in reach for the dialects chosen", goal)]
+    print(f"  {len(targets)} targets, {budget_s:g} s per tool each", flush=True)
+    return rows(campaign(targets, budget_s, command, progress=lambda line: print(line, flush=True)))
 
 
-def _measure_both(command: Path) -> tuple[str, FuzzRate, FuzzRate]:
-    from lhv.harness.run import RunState
-    from lhv.harness.security_steps import fuzz_session
-    from lhv.harness.target import Api, open_target
+def main(argv: list[str] | None = None) -> int:
+    """Runs the measurement at the scale asked for and prints its rows (and their Markdown)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.fuzz_vs_schemathesis", description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=float, default=BUDGET_S, help="seconds of fuzzing per tool and target")
+    parser.add_argument("--faults", type=int, default=FAULTS, help="reachable faults, spread evenly (default: all)")
+    parser.add_argument("--mutants", type=int, default=MUTANTS, help="mutants in the stratified sample")
+    parser.add_argument("--dialect", action="append", choices=["plan", "v2"], help="only this dialect (repeatable)")
+    args = parser.parse_args(argv)
+    if args.budget <= 0 or (args.faults is not None and args.faults < 0) or args.mutants < 0:
+        parser.error("--budget must be positive, --faults and --mutants not negative")
+    from bench.rows import markdown_table
 
-    profile = _bench_profile()
-    with tempfile.TemporaryDirectory(prefix="lhv-bench-fuzz-") as scratch:
-        work = Path(scratch)
-        target = open_target(profile, workdir=work)
-        try:
-            with target.client() as client:
-                api = Api(target, client)
-                run = RunState("bench", profile, work, "bench", ())
-                started = time.monotonic()
-                statuses: Counter = Counter()
-                cases = 0
-                with fuzz_session(target, api, run, hunt=True, seed=SEED) as session:
-                    for operation in session.fuzzer.operations:
-                        outcome = session.fuzzer.run(operation)
-                        cases += outcome.cases
-                        statuses.update(outcome.statuses)
-                    allocations = session.fuzzer.allocations.values()
-                    document = session.fuzzer.schema.raw_schema
-                ours = FuzzRate(cases, time.monotonic() - started, statuses)
-                per_operation = max(a.positive + a.negative for a in allocations)
-                token = api.token(target.credentials("user"))
-            external = _schemathesis(command, document, target.base_url, target.ca_file or "", token,
-                                     per_operation, work)
-        finally:
-            target.stop()
-    return f"schemathesis with -n {per_operation} per operation", ours, external
+    found = measure(args.budget, args.faults, args.mutants, tuple(args.dialect or ("plan", "v2")))
+    print()
+    print(markdown_table(found))
+    for row in found:
+        print("\n".join(f"- {row.name}: {note}" for note in row.notes))
+    return 0
 
 
-def _bench_profile():
-    from lhv.profile import embedded_profile
-
-    profile = embedded_profile()
-    unlimited = 10**6
-    return profile.model_copy(update={
-        "limits": profile.limits.model_copy(update={"anonymous_requests": unlimited,
-                                                    "authenticated_requests": unlimited}),
-        "auth": profile.auth.model_copy(update={"token_lifetime_seconds": 3600}),
-        "fuzzing": profile.fuzzing.model_copy(update={"hunt_cases": CASES, "hunt_seconds": SECONDS}),
-    })
-
-
-def _schemathesis(command: Path, document: dict, base_url: str, ca_file: str, token: str, per_operation: int,
-                  work: Path) -> FuzzRate:
-    from lhv.fuzz.runner import CHECK_NAMES
-
-    (work / "openapi.json").write_text(json.dumps(document))
-    config = work / "schemathesis.toml"  # the token comes from the environment, never the command line
-    config.write_text('headers = { Authorization = "Bearer ${LHV_BENCH_BEARER}" }\n')
-    reports = work / "schemathesis-report"
-    done = subprocess.run(
-        [str(command), "--config-file", str(config), "run", str(work / "openapi.json"), "--url", base_url,
-         "--tls-verify", ca_file, "--max-examples", str(per_operation), "--seed", str(SEED), "--phases", "fuzzing",
-         "--workers", "1", "--no-shrink", "--continue-on-failure", "--checks", ",".join(CHECK_NAMES),
-         "--report", "ndjson", "--report-dir", str(reports)],
-        capture_output=True, text=True, timeout=BOUND_S, check=False, cwd=work,  # its .schemathesis/ cache too
-        env={**os.environ, "LHV_BENCH_BEARER": token})
-    events = next(reports.glob("*.ndjson"), None)
-    if events is None:
-        raise RuntimeError(f"schemathesis run (exit {done.returncode}) wrote no event log: "
-                           f"{(done.stderr or done.stdout).strip()[-400:]}")
-    return _read_events(events)
-
-
-def _read_events(path: Path) -> FuzzRate:
-    """Counts the fuzzing phase's test cases and statuses; the time runs from loading to the engine's end."""
-    cases, statuses, loading, running = 0, Counter(), 0.0, math.nan
-    for line in path.read_text().splitlines():
-        event = json.loads(line)
-        kind, data = next(iter(event.items()))
-        if kind == "LoadingFinished":
-            loading = data["duration"]
-        elif kind == "ScenarioFinished" and data.get("phase") == "fuzzing":
-            cases += len(data["recorder"]["cases"])
-            statuses.update(str(i["response"]["status_code"]) for i in data["recorder"]["interactions"].values()
-                            if i.get("response"))
-        elif kind == "EngineFinished":
-            running = data["running_time"]
-    if not cases or math.isnan(running):
-        raise RuntimeError(f"schemathesis's event log {path.name} holds no finished fuzzing")
-    return FuzzRate(cases, loading + running, statuses)
+if __name__ == "__main__":
+    sys.exit(main())

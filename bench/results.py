@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from bench import fuzz_vs_schemathesis
 from bench.rows import Row, markdown_table
 
 METHOD = {
@@ -15,12 +16,7 @@ METHOD = {
          "PLAN_006/007 use) sending its maximum burst of GET /health over HTTPS to a reference device with the "
          "rate limits lifted, counted from the first send to the last answer; divided by the mean of wrk's rate "
          "on the same URL just before and just after, with the same number of connections.",
-    "3": "Test cases per second of the harness's fuzzing (`fuzz_session` of lhv/harness/security_steps.py, what "
-         "PLAN_019 and `lhv fuzz` run: schemathesis as a library behind the harness's recording, rate-aware "
-         "client) against `schemathesis run` (its CLI), both on the seven operations of the harness's OpenAPI "
-         "document, one embedded device with rate limits lifted, the same seed and checks, no shrinking, no stop "
-         "at a failure, and about 400 cases each. Times exclude Python start-up and imports on both sides "
-         "(schemathesis's from its own event log: loading plus engine running time).",
+    "3": fuzz_vs_schemathesis.METHOD,
     "4": "`compute_availability` over a calendar month of 10-second health probes from three probers "
          "(~780,000 rows, with outages, a prober restart and a maintenance window: `bench/uptime_scale.py`), "
          "in a SQLite file and in a throwaway PostgreSQL server (fsync off), best of three after loading.",
@@ -29,6 +25,10 @@ METHOD = {
          "VmHWM, read every 50 ms).",
     "6": "wrk against each route of a reference device with rate limits lifted (2 threads, 4 connections, "
          "5 s each), counting only runs where every answer was 2xx; a logged-in token for the clinical routes.",
+    "7": "The mutation score of the plans: killed ÷ (killed + survived) over the generated mutants of both dialects "
+         "whose newest outcome the committed campaign evidence holds (verification/mutant_kills.json, merged by "
+         "`lhv selftest --kills`), equivalents left out; a mutant is killed only when one of its plans failed on "
+         "a check its clauses name. `python -m bench.mutation_campaign --run` runs the campaign first.",
 }
 
 

@@ -77,3 +77,12 @@ def test_lhv_fuzz_runs_only_the_fuzzing_with_the_hunt_budget_and_seed(tmp_path):
     assert "external scanner" in not_run and "--scanner-report PATH" in not_run
     first_step = results["plans"][0]["cases"][0]["steps"][0]
     assert any("budget 24 case(s) within 20 s" in note for note in first_step["actual"])
+
+
+def test_a_time_budget_that_runs_out_before_the_cases_ends_the_fuzzing_in_a_verdict_not_an_error(tmp_path):
+    # 2000 cases cannot be sent in 2 s: each operation stops at its share of the time, and the run still passes
+    profile = _embedded_profile(tmp_path, "[fuzzing]\ncases = 5\nseconds = 5\nhunt_cases = 2000\nhunt_seconds = 2\n")
+    done = subprocess.run([sys.executable, "-m", "lhv.cli", "fuzz", "--profile", str(profile), "--seed", "7",
+                           "--reports-dir", str(tmp_path / "reports")], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path, env=os.environ.copy())
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

@@ -25,6 +25,7 @@ import base64
 import dataclasses
 import itertools
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -57,9 +58,15 @@ CHECK_NAMES = ("not_a_server_error", "status_code_conformance", "content_type_co
                "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
                "ignored_auth")
 NO_ANSWER = "no_answer"  # not a schemathesis check: the target did not answer a generated request
+TRANSPORT_HEADERS = "transport_headers"  # not a schemathesis check: every answer's HSTS and nosniff (CONTRACT.md §1)
+HSTS_MIN_AGE = 15_552_000  # 180 days
 MESSAGE_LIMIT = 1500
 _INVALID_TOKEN = "lhv-invalid-token"
 _STOP_AFTER_SILENCE = 3  # consecutive unanswered requests end an operation's fuzzing
+
+
+class _BudgetSpent(Exception):
+    """Raised in an example once its operation's time budget is spent: stops hypothesis without a failure."""
 
 
 @dataclass(frozen=True)
@@ -211,8 +218,10 @@ class Fuzzer:
 
         def example(case: Any, data: st.DataObject) -> None:
             # The first case is sent even late: on a loaded machine, generation alone can use up a small share.
+            # Past the budget the run stops by an exception: an example that returned without its draws would make
+            # hypothesis report a flaky strategy (FlakyStrategyDefinition) and end the run in error.
             if (time.monotonic() >= deadline and outcome.cases > 0) or silent[0] >= _STOP_AFTER_SILENCE:
-                return
+                raise _BudgetSpent
             self._send_one(operation, mode, next(numbers), case, data, outcome, silent)
 
         runner = hypothesis_seed(self.budget.seed)(settings(
@@ -222,6 +231,8 @@ class Fuzzer:
                                                           st.data())(example)))
         try:
             runner()
+        except _BudgetSpent:
+            pass  # the operation's share of the time budget is used up (or the target fell silent)
         except Unsatisfiable:
             outcome.notes.append(f"{operation.label}: no {mode.value} data can be generated for it "
                                  f"(nothing in the request can be made to break the schema)")
@@ -245,6 +256,7 @@ class Fuzzer:
                                                          "headers": headers})
             except FailureGroup as group:
                 failures = list(group.exceptions)
+            failures += _transport_failures(operation.label, response.headers)
             silent[0] = 0
         except requests.ConnectionError as exc:
             silent[0] += 1
@@ -319,17 +331,53 @@ class Fuzzer:
             exchanges))
 
 
-class _NoAnswer(Failure):
-    """The target did not answer a generated request (the connection failed or was dropped)."""
+class _HarnessFailure(Failure):
+    """A failure the harness finds itself, beside schemathesis's checks: its title and severity are the class's."""
 
-    checks = (NO_ANSWER,)
-    kind_title = "No answer"
+    title = ""
+    severity_name = "MEDIUM"
 
     def __init__(self, operation: str, detail: str):
         from schemathesis.core.failures import Severity
 
-        super().__init__(operation=operation, title="The target did not answer", message=detail,
-                         severity=Severity.CRITICAL)
+        super().__init__(operation=operation, title=self.title, message=detail,
+                         severity=Severity[self.severity_name])
+
+
+class _NoAnswer(_HarnessFailure):
+    """The target did not answer a generated request (the connection failed or was dropped)."""
+
+    checks = (NO_ANSWER,)
+    kind_title = "No answer"
+    title = "The target did not answer"
+    severity_name = "CRITICAL"
+
+
+class _TransportHeaders(_HarnessFailure):
+    """An answer lacks the transport headers the contract asks of every HTTPS answer."""
+
+    checks = (TRANSPORT_HEADERS,)
+    kind_title = "Transport headers"
+    title = "An answer lacks HSTS or nosniff"
+
+
+def _transport_failures(operation: str, headers: Any) -> list[Failure]:
+    """Strict-Transport-Security with max-age ≥ 180 days and X-Content-Type-Options: nosniff, on every answer."""
+    hsts = _header(headers, "strict-transport-security")
+    age = re.search(r"(?i)max-age\s*=\s*\"?(\d+)", hsts)
+    problems = [] if age and int(age.group(1)) >= HSTS_MIN_AGE else [
+        f"Strict-Transport-Security is {hsts or 'missing'!r}, expected max-age ≥ {HSTS_MIN_AGE}"]
+    if _header(headers, "x-content-type-options").strip().lower() != "nosniff":
+        problems.append("X-Content-Type-Options: nosniff is missing")
+    return [_TransportHeaders(operation, "; ".join(problems))] if problems else []
+
+
+def _header(headers: Any, name: str) -> str:
+    """A header's value from schemathesis's response headers (name → list of values), any case."""
+    for key, value in headers.items():
+        if key.lower() == name:
+            return ", ".join(value) if isinstance(value, (list, tuple)) else str(value)
+    return ""
 
 
 def _check_name(check: Callable) -> str:
