@@ -13,6 +13,12 @@ from lhv.http import Reply
 from lhv.secrets import SECRETS
 
 CHECKS: dict[str, Callable[..., Any]] = {}
+_SHAPES: list[Any] = []  # the run's documented reply shapes (lhv.reply_shapes.ReplyShapes), when installed
+
+
+def judge_reply_shapes(shapes: Any | None) -> None:
+    """Makes status_is also judge each reply against its documented shape (None: stop judging)."""
+    _SHAPES[:] = [shapes] if shapes is not None else []
 
 
 def require(name: str, condition: bool, failure: str, success: str = "") -> None:
@@ -45,6 +51,13 @@ def status_is(reply: Reply, *expected: int) -> None:
     allowed = " or ".join(map(str, expected))
     require("status-is", reply.status in expected, f"{_describe(reply)}, expected {allowed}",
             f"{_describe(reply)} (expected {allowed})")
+    if _SHAPES and not reply.truncated:
+        problems = _SHAPES[0].problems(reply.exchange.method, reply.exchange.url, reply.status, reply.text,
+                                       reply.headers.get("content-type", ""))
+        if problems is not None:
+            require("reply-documented", not problems,
+                    f"{_describe(reply)}: the body breaks its documented shape: {'; '.join(problems[:4])}",
+                    f"{_describe(reply)}: body as documented")
 
 
 @check
@@ -99,6 +112,15 @@ def jwt_claims(token: str) -> dict:
             f"token is not a JWT: {len(parts)} dot-separated part(s), payload not a base64url JSON object",
             "three parts; payload is a JSON object")
     return claims
+
+
+def jwt_header(token: str) -> dict:
+    """Returns a JWT's header without verifying it ({} when it is not readable)."""
+    try:
+        header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=" * (-len(token.split(".")[0]) % 4)))
+    except ValueError:
+        return {}
+    return header if isinstance(header, dict) else {}
 
 
 def all_of(name: str, items: Iterable[bool], failure: str, success: str = "") -> None:

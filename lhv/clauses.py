@@ -190,12 +190,12 @@ def known_checks() -> CheckNames:
     checks_collected, check_property, ShapeReader.require, require_data): the scan follows such parameters to
     the literals their callers pass. Security checks and schemathesis checks are named by their registries.
     """
-    from lhv.fuzz.runner import CHECK_NAMES, NO_ANSWER
+    from lhv.fuzz.runner import CHECK_NAMES, NO_ANSWER, TRANSPORT_HEADERS
     from lhv.security.registry import AREAS, checks_of
 
     exact, patterns = _scan_sources(_source_files())
     exact |= {check.id for area in AREAS for check in checks_of(area)}
-    exact |= {f"fuzz:{name}" for name in (*CHECK_NAMES, NO_ANSWER)}
+    exact |= {f"fuzz:{name}" for name in (*CHECK_NAMES, NO_ANSWER, TRANSPORT_HEADERS)}
     return CheckNames(frozenset(exact), tuple(sorted(patterns)))
 
 
@@ -316,6 +316,49 @@ def known_kills() -> frozenset[str]:
     return frozenset(fault.name for fault in FAULTS) | frozenset(mutant.id for mutant in all_mutants())
 
 
+# ---- kills of generated mutants, from the campaign's committed evidence ----------------------------------------
+
+KILLS_FILE = "mutant_kills.json"  # in verification/: written by `lhv selftest --kills`, reviewed like code
+
+
+@cache
+def mutant_kills() -> Mapping[str, Mapping[str, Any]]:
+    """Mutant id → its last campaign outcome ({status, caught_by: plan → checks, run_id}); empty when none ran."""
+    path = resources.files("verification").joinpath(KILLS_FILE)
+    if not path.is_file():
+        return MappingProxyType({})
+    return MappingProxyType(json.loads(path.read_text(encoding="utf-8")).get("mutants", {}))
+
+
+def generated_kills(clause: Clause) -> tuple[str, ...]:
+    """The generated mutants that break this clause (by the generator's attribution) and that a campaign saw killed
+    by one of the clause's own checks in one of its plans."""
+    from lhv.device.mutants import all_mutants
+
+    kills = mutant_kills()
+    found = []
+    for mutant in all_mutants():
+        outcome = kills.get(mutant.id)
+        if clause.id not in mutant.clauses or not outcome or outcome.get("status") != "killed":
+            continue
+        caught = {name for plan, names in outcome.get("caught_by", {}).items() if plan in clause.plans
+                  for name in names}
+        if caught & set(clause.checks):
+            found.append(mutant.id)
+    return tuple(found)
+
+
+def clause_gaps() -> dict[str, str]:
+    """Clause id → what it lacks ("no check", "no kill", both), for the clauses not yet verified end to end."""
+    gaps = {}
+    for clause_id, clause in contract().clauses.items():
+        missing = [what for what, present in (("no check", clause.checks),
+                                              ("no kill", clause.kills or generated_kills(clause))) if not present]
+        if missing:
+            gaps[clause_id] = ", ".join(missing)
+    return gaps
+
+
 # ---- evidence: which checks failed in a run ---------------------------------------------------------------------
 
 _NAMED = re.compile(r"\[([a-z][a-z0-9_.]*[-:][a-z0-9:_.-]*)\]")  # "[check-name]", as CheckFailed writes it
@@ -369,8 +412,10 @@ def render_markdown(source: Contract | None = None) -> str:
              f"Generated from `{SOURCE}` by `python -m lhv.clauses`; do not edit by hand (a test keeps the two in "
              "step).",
              "", "Each clause is one testable obligation of the device. **Checks** are the harness's named checks that "
-             "verify it (the names a record shows); **kills** are the reference device's faults that make those "
-             "checks fail, proving they can. A clause with no check or no kill is listed as such: it is not yet "
+             "verify it (the names a record shows); **kills** are the reference device's faults (run by the fault "
+             "matrix) that make those checks fail, proving they can; **generated kills** are the generated mutants "
+             f"that break the clause and that a campaign saw killed by one of its checks (`verification/{KILLS_FILE}`, "
+             "written by `lhv selftest --kills`). A clause with no check or no kill is listed as such: it is not yet "
              "verified, or not yet proven verifiable. **Settings** are the profile keys that keep the clause's numbers "
              "(the reference device's values are the profile defaults).", "",
              f"{len(contract_.clauses)} clauses in {len(contract_.areas)} areas.", ""]
@@ -385,14 +430,19 @@ def render_markdown(source: Contract | None = None) -> str:
                 lines += [f"- Dialect {name}: {text}"]
             if clause.departs_from_sdk:
                 lines += [f"- Departs from the public SDK: {clause.departs_from_sdk}"]
+            generated = generated_kills(clause) if source is None else ()
             lines += [f"- Plans: {', '.join(clause.plans)}",
                       f"- Checks: {_codes(clause.checks) if clause.checks else '**none yet**'}",
-                      f"- Kills: {_codes(clause.kills) if clause.kills else '**none yet**'}"]
+                      f"- Kills: {_codes(clause.kills) if clause.kills else '**none yet**' if not generated else '—'}"]
+            if generated:
+                shown = _codes(generated[:3]) + (f" and {len(generated) - 3} more" if len(generated) > 3 else "")
+                lines += [f"- Generated kills ({len(generated)}): {shown}"]
             if clause.settings:
                 lines += [f"- Settings: {_codes(clause.settings)}"]
             lines.append("")
     unverified = [c.id for c in contract_.clauses.values() if not c.checks]
-    unproven = [c.id for c in contract_.clauses.values() if c.checks and not c.kills]
+    unproven = [c.id for c in contract_.clauses.values()
+                if c.checks and not c.kills and not (generated_kills(c) if source is None else ())]
     lines += ["## Open clauses", "",
               f"- Without a check ({len(unverified)}): {', '.join(unverified) or 'none'}",
               f"- With checks but nothing yet that kills them ({len(unproven)}): {', '.join(unproven) or 'none'}", ""]

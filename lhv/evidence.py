@@ -64,6 +64,7 @@ class CaseEvidence:
     steps: list[Step] = field(default_factory=list)
     loose_exchanges: list[Exchange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    carried: list[AssertionError] = field(default_factory=list)  # failed checks of carry-on steps, raised at the end
 
     @property
     def current(self) -> Step | None:

@@ -126,6 +126,21 @@ def standard_elements(report: dict, device_only: frozenset[str]) -> dict:
     return {key: value for key, value in report.items() if key not in device_only}
 
 
+def json_representation_problems(node: Any, path: str = "$") -> list[str]:
+    """Breaks of FHIR's JSON representation rules (R4 §2.6.2): no null, no empty array, object or string."""
+    if node is None:
+        return [f"{path}: null (FHIR JSON leaves an absent element out)"]
+    if isinstance(node, (list, dict, str)) and not node:
+        return [f"{path}: empty {type(node).__name__.replace('dict', 'object').replace('str', 'string')} "
+                "(FHIR JSON allows no empty values)"]
+    if isinstance(node, list):
+        return [problem for index, item in enumerate(node) for problem in json_representation_problems(item,
+                                                                                                   f"{path}[{index}]")]
+    if isinstance(node, dict):
+        return [problem for key, item in node.items() for problem in json_representation_problems(item, f"{path}.{key}")]
+    return []
+
+
 def validate_fhir(report: Any, device_only: frozenset[str]) -> Judgement:
     """Judges a reply's standard elements as an R4 DiagnosticReport."""
     from fhir.resources.R4B.diagnosticreport import DiagnosticReport
@@ -141,6 +156,7 @@ def validate_fhir(report: Any, device_only: frozenset[str]) -> Judgement:
     if isinstance(status, str) and status not in R4_DIAGNOSTIC_REPORT_STATUS:
         problems.append(f"status: {status!r} is not in R4's required value set diagnostic-report-status "
                         f"({' | '.join(R4_DIAGNOSTIC_REPORT_STATUS)})")
+    problems += json_representation_problems(standard)
     identifier = standard.get("id")
     if isinstance(identifier, str) and len(identifier) > R4_ID_MAX_LENGTH:
         problems.append(f"id: {len(identifier)} characters, FHIR R4 allows at most {R4_ID_MAX_LENGTH}")

@@ -66,6 +66,7 @@ class Reply:
     exchange: Exchange
     truncated: bool = False
     size: int | None = None  # bytes received
+    request_json: Any = None  # the JSON body sent, where the sender keeps it (clinical requests)
 
     def require_whole(self) -> None:
         """Raises TargetError when the body was cut at the cap: what is left of it cannot be judged."""
@@ -133,13 +134,22 @@ class RecordingClient:
     With a pacer, every send is counted against the target's rate limits; a rate-aware client also
     waits before a send that would exceed them, and waits out a 429 per its Retry-After (noting it in
     the step), so that no plan mistakes a rate-limit answer for a finding of its own.
+
+    With a source_address, every connection is made from that local address (e.g. 127.0.0.2: a second client
+    of a loopback target, whose per-IP limits and locks must not be shared with the harness's own address).
     """
 
     def __init__(self, base_url: str, *, verify: ssl.SSLContext | bool, timeout_s: float,
                  follow_redirects: bool = False, pacer: RatePacer | None = None, rate_aware: bool = True,
-                 deadline_s: float | None = None, max_response_bytes: int | None = None):
+                 deadline_s: float | None = None, max_response_bytes: int | None = None,
+                 source_address: str | None = None):
         self.base_url = base_url.rstrip("/")
-        self._client = bounded_client(verify=verify, timeout=timeout_s, follow_redirects=follow_redirects)
+        self.source_address = source_address
+        # a transport of our own is the only way httpx offers to choose the local address; it takes verify itself
+        transport = {"transport": httpx.HTTPTransport(verify=verify, local_address=source_address)} \
+            if source_address else {}
+        self._client = bounded_client(verify=verify, timeout=timeout_s, follow_redirects=follow_redirects,
+                                      **transport)
         self.pacer, self.rate_aware = pacer, rate_aware
         self.deadline_s = deadline_s or TargetSection.default_deadline(timeout_s)
         self.max_response_bytes = max_response_bytes or TargetSection.model_fields["max_response_bytes"].default

@@ -123,3 +123,4 @@ class SeverityReport:
     systems: Mapping[str, SystemScore]  # by system code, in the order the reply lists them
     resource: dict
     images: tuple[ImageAnalysis, ...] = ()  # the analysis of the request's image
+    conditions: tuple[ConditionScore, ...] = ()  # the report frame's aggregate ranking

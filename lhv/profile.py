@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 import re
 import tomllib
@@ -29,6 +30,7 @@ class TargetSection(_Section):
     version_prefix: str = ""
     http_url: str = ""
     dialect: Literal["plan", "v2"] = "plan"
+    release: str = ""  # the release under test: when set, GET /device-information's version must be it
     trust_store: str = "system"
     timeout_seconds: float = Field(10.0, gt=0)  # per socket operation (connect, each read, each write)
     request_deadline_seconds: float | None = Field(None, gt=0)  # a whole request; None: default_deadline()
@@ -109,6 +111,19 @@ class LimitsSection(_Section):
     tolerance: int = Field(0, ge=0)
     load_workers: int = Field(0, ge=0, le=32)  # PLAN_006/007 bursts: 0 = one Locust process, n = master + n workers
     max_body_bytes: int = Field(20 * 1024 * 1024, gt=0)  # CONTRACT.md §1: a larger request body gets 413 (PLAN_019)
+    second_client_address: str = ""  # a local address from which the target sees another client IP (not behind the
+    #                                  same NAT), for the per-client checks of PLAN_003 and PLAN_006; "" = another
+    #                                  loopback address when the target is on loopback, else those cases are not run
+
+    @field_validator("second_client_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value:
+            try:
+                ipaddress.ip_address(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP address of this machine (e.g. 192.0.2.11)") from None
+        return value
 
 
 class LogsSection(_Section):
@@ -286,6 +301,29 @@ class PlansSection(_Section):
         return skip
 
 
+class RolesSection(_Section):
+    """Role ids of the organisation that runs the verification, by what they may sign."""
+
+    testers: list[str] = []  # may sign "authored"
+    reviewers: list[str] = []  # may sign "reviewed"
+    approvers: list[str] = []  # may sign "approved"
+
+    @field_validator("testers", "reviewers", "approvers")
+    @classmethod
+    def _ids(cls, ids: list[str]) -> list[str]:
+        blank = [i for i in ids if not i.strip()]
+        if blank:
+            raise ValueError("a role id is empty")
+        return ids
+
+
+class RecordSection(_Section):
+    """A profile's [record] table: whose record it is and its roles."""
+
+    organisation: str = ""  # whose roles these are, shown on the sign-off; another than the device maker's
+    roles: RolesSection = RolesSection()
+
+
 class Profile(_Section):
     """A whole target profile."""
 
@@ -303,6 +341,7 @@ class Profile(_Section):
     fuzzing: FuzzingSection = FuzzingSection()
     security: SecuritySection = SecuritySection()
     plans: PlansSection = PlansSection()
+    record: RecordSection = RecordSection()
     source: str = Field("", exclude=True)
     sha256: str = Field("", exclude=True)
 

@@ -374,9 +374,9 @@ class SecretBook:
                 self._forms[data] = image_digest(data)
                 self._index = None
 
-    def values(self) -> list[str]:
-        """Returns the raw secrets, for scans that prove none leaked."""
-        return list(self._secrets)
+    def values(self, kind: str | None = None) -> list[str]:
+        """Returns the raw secrets (of one kind, when given), for scans that prove none leaked."""
+        return [value for value, label in self._secrets.items() if kind in (None, label)]
 
     def _current(self) -> _Index:
         index = self._index

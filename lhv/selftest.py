@@ -16,12 +16,14 @@ import datetime as dt
 import html
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -87,12 +89,32 @@ def mutant_checks(mutant: Mutant, plans: Iterable[str]) -> frozenset[str]:
     """The named checks that may kill a mutant: those of the clauses of its areas verified by its plans."""
     plans = set(plans)
     return frozenset(name for clause in contract().clauses.values()
-                     if clause.area in mutant.areas and plans & set(clause.plans) for name in clause.checks)
+                     if (clause.area in mutant.areas or clause.id in mutant.clauses) and plans & set(clause.plans)
+                     for name in clause.checks)
+
+
+# Plans from the quickest to the slowest on the embedded device: a mutant's plans run one at a time in this order
+# (those verifying its own clauses first), and the row stops at its first kill.
+PLAN_COST = ("PLAN_010", "PLAN_012", "PLAN_011", "PLAN_001", "PLAN_016", "PLAN_004", "PLAN_017", "PLAN_014",
+             "PLAN_015", "PLAN_005", "PLAN_003", "PLAN_008", "PLAN_006", "PLAN_007", "PLAN_002", "PLAN_013",
+             "PLAN_009", "PLAN_018", "PLAN_019")
+
+
+def _own_plans(item: Item) -> set[str]:
+    """The plans that verify one of a mutant row's clauses."""
+    return {plan for clause_id in mutant_named(item.id).clauses for plan in contract().clauses[clause_id].plans}
+
+
+def kill_order(mutant: Mutant, plans: Iterable[str]) -> tuple[str, ...]:
+    """The mutant's plans, those that verify one of its clauses first, each group quickest first."""
+    own = {plan for clause_id in mutant.clauses for plan in contract().clauses[clause_id].plans}
+    cost = {plan: index for index, plan in enumerate(PLAN_COST)}
+    return tuple(sorted(plans, key=lambda plan: (plan not in own, cost.get(plan, len(cost)))))
 
 
 def mutant_item(mutant: Mutant, plans: tuple[str, ...] | None = None) -> Item:
-    """A mutant as a self-test row (plans: a subset of its plans, as --quick names one)."""
-    plans = plans or mutant.plans
+    """A mutant as a self-test row (plans: a subset of its plans, as --quick names one), its plans in kill order."""
+    plans = kill_order(mutant, plans or mutant.plans)
     return Item(mutant.id, mutant.kind, mutant.dialect, plans, mutant_checks(mutant, plans), mutant.description)
 
 
@@ -107,9 +129,13 @@ def quick_items() -> list[Item]:
     return [mutant_item(mutant_named(mutant_id), (plan,)) for mutant_id, plan in QUICK]
 
 
-def campaign_items(*, dialect: str | None = None, sample: int | None = None, faults: bool = True) -> list[Item]:
-    """Every fault and mutant in scope; sample=N keeps N mutants spread evenly over the generated order."""
-    mutants = [m for m in all_mutants() if dialect in (None, m.dialect)]
+def campaign_items(*, dialect: str | None = None, sample: int | None = None, faults: bool = True,
+                   match: Iterable[str] = ()) -> list[Item]:
+    """Every fault and mutant in scope (mutants whose id matches one of the globs, when given); sample=N keeps N
+    mutants spread evenly over the generated order."""
+    patterns = [re.compile(".*".join(map(re.escape, glob.split("*")))) for glob in match]
+    mutants = [m for m in all_mutants() if dialect in (None, m.dialect)
+               and (not patterns or any(p.fullmatch(m.id) for p in patterns))]
     if sample is not None and sample < len(mutants):
         mutants = [mutants[i * len(mutants) // sample] for i in range(sample)]
     rows = [fault_item(f) for f in FAULTS if faults and dialect in (None, "plan") and fault_item(f).plans]
@@ -190,6 +216,7 @@ class Campaign:
     clean: dict[str, dict] = field(default_factory=dict)  # dialect → {exit_code, verdicts}
     outcomes: list[Outcome] = field(default_factory=list)
     harness: dict = field(default_factory=dict)
+    interrupted: bool = False  # stopped by SIGINT/SIGTERM: the rows that ended are kept, the rest never ran
 
     @property
     def clean_passed(self) -> bool:
@@ -205,11 +232,13 @@ class Campaign:
 
     @property
     def ok(self) -> bool:
-        return self.clean_passed and all(o.status != "survived" for o in self.outcomes) and bool(self.outcomes)
+        return (self.clean_passed and not self.interrupted and all(o.status != "survived" for o in self.outcomes)
+                and bool(self.outcomes))
 
 
-def run_campaign(items: list[Item], equivalents: dict[str, str], *, emit: Callable[[str], None]) -> Campaign:
-    """The clean device per dialect over the rows' plans, then every row; emits one line per row."""
+def run_campaign(items: list[Item], equivalents: dict[str, str], *, emit: Callable[[str], None],
+                 jobs: int = 1) -> Campaign:
+    """The clean device per dialect over the rows' plans, then every row (jobs at a time); one line per row."""
     campaign = Campaign()
     with tempfile.TemporaryDirectory(prefix="lhv-selftest-") as scratch:
         work = Path(scratch)
@@ -221,16 +250,59 @@ def run_campaign(items: list[Item], equivalents: dict[str, str], *, emit: Callab
             emit(f"clean {dialect}: {'passed' if code == 0 else f'FAILED (exit {code})'} ({', '.join(plans)})")
         if not campaign.clean_passed:
             return campaign  # a device that fails clean proves nothing about its mutants
-        for number, item in enumerate(items, 1):
+
+        def row(number: int, item: Item) -> Outcome:
             started = time.monotonic()
-            switch = ["--fault", item.id] if item.kind == "fault" else ["--mutant", item.id]
-            run_id = f"row-{number:04d}"
-            code, results = _verify(item.dialect, item.plans, work, run_id, switch)
-            outcome = judge(item, code, results, work / run_id, equivalents)
+            if item.kind == "fault":  # a fault must fail each of its plans: one run of them all
+                code, results = _verify(item.dialect, item.plans, work, f"row-{number:04d}", ["--fault", item.id])
+                outcome = judge(item, code, results, work / f"row-{number:04d}", equivalents)
+            else:
+                outcome = _first_kill(item, number, work, equivalents)
             outcome.seconds = round(time.monotonic() - started, 1)
-            campaign.outcomes.append(outcome)
             emit(_line(outcome))
+            return outcome
+
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        futures = [pool.submit(row, number, item) for number, item in enumerate(items, 1)]
+        try:
+            for future in futures:
+                campaign.outcomes.append(future.result())
+        except KeyboardInterrupt:  # SIGINT or SIGTERM: keep the rows that ended, run no more
+            campaign.interrupted = True
+            pool.shutdown(wait=True, cancel_futures=True)
+            campaign.outcomes += [f.result() for f in futures[len(campaign.outcomes):] if f.done()
+                                  and not f.cancelled() and f.exception() is None]
+            emit(f"interrupted: {len(campaign.outcomes)} of {len(items)} rows ran")
+        else:
+            pool.shutdown()
     return campaign
+
+
+def _first_kill(item: Item, number: int, work: Path, equivalents: dict[str, str]) -> Outcome:
+    """Runs a mutant's plans one at a time in kill order until one kills it (a mutant of several clauses: until
+    every plan of its clauses ran, so that each clause's own plan is seen); a survivor has run them all."""
+    verdicts: dict[str, str] = {}
+    others: dict[str, list[str]] = {}
+    caught: dict[str, list[str]] = {}
+    own = _own_plans(item) if len(mutant_named(item.id).clauses) > 1 else set()
+    outcome = None
+    for index, plan in enumerate(item.plans):
+        if outcome is not None and outcome.status == "killed" and plan not in own:
+            break
+        run_id = f"row-{number:04d}-{index}"
+        code, results = _verify(item.dialect, (plan,), work, run_id, ["--mutant", item.id])
+        latest = judge(item, code, results, work / run_id, equivalents)
+        verdicts.update(latest.verdicts)
+        others.update(latest.other_failures)
+        caught.update(latest.caught_by)
+        outcome = latest if outcome is None or outcome.status != "killed" else outcome
+        if not results:
+            break
+    assert outcome is not None, f"{item.id}: no plan to run"
+    outcome.verdicts, outcome.other_failures, outcome.caught_by = verdicts, others, caught
+    if outcome.status == "survived" and others:
+        outcome.note = "failed only on other checks (no kill)"
+    return outcome
 
 
 def _line(outcome: Outcome) -> str:
@@ -259,7 +331,8 @@ def _document(campaign: Campaign, run_id: str, scope: str) -> dict:
         "schema": "lhv-tool-validation/1", "run_id": run_id, "scope": scope,
         "finished_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "harness": campaign.harness, "equivalents_file": EQUIVALENTS,
-        "clean": campaign.clean, "verdict": "passed" if campaign.ok else "failed",
+        "clean": campaign.clean, "verdict": "passed" if campaign.ok else "interrupted" if campaign.interrupted
+        else "failed",
         "score": dict(zip(("killed", "judged"), campaign.score()), line=score_line(campaign),
                       equivalent=len([o for o in equivalent if o.item.kind != "fault"])),
         "score_per_plan": {plan: dict(zip(("killed", "judged"), campaign.score(plan))) for plan in plans},
@@ -323,6 +396,23 @@ def write_record(campaign: Campaign, folder: Path, scope: str) -> Path:
     return folder
 
 
+def merge_kills(path: Path, campaign: Campaign, run_id: str) -> int:
+    """Merges the campaign's mutant outcomes into the kills file (newest outcome per mutant); returns how many."""
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    mutants = data.get("mutants", {})
+    for outcome in campaign.mutants():
+        mutants[outcome.item.id] = {"status": outcome.status, "caught_by": outcome.caught_by, "run_id": run_id}
+    runs = [*data.get("campaigns", []), {"run_id": run_id, "harness": campaign.harness,
+                                         "finished_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                                         "rows": len(campaign.mutants())}]
+    document = {"schema": "lhv-mutant-kills/1",
+                "about": "each generated mutant's last outcome in `lhv selftest --kills`; read by lhv.clauses to close "
+                         "clauses by generated mutants; reviewed like code",
+                "campaigns": runs, "mutants": dict(sorted(mutants.items()))}
+    path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    return len(campaign.mutants())
+
+
 # ---- the command ------------------------------------------------------------------------------------------------
 
 def add_parser(commands) -> None:
@@ -334,7 +424,14 @@ def add_parser(commands) -> None:
     parser.add_argument("--dialect", choices=["plan", "v2"], help="only this dialect's mutants (and the faults "
                         "with the plan dialect)")
     parser.add_argument("--sample", type=int, help="only N mutants, spread evenly over the generated order")
+    parser.add_argument("--ids", metavar="FILE", help="only the mutants listed in FILE, one id per line")
+    parser.add_argument("--match", action="append", default=[], metavar="GLOB",
+                        help="only the mutants whose id matches GLOB (* is the only wildcard; repeatable)")
+    parser.add_argument("--jobs", type=int, default=1, help="rows run at once (default 1; each row is its own "
+                        "device and `lhv verify`, so more jobs load the machine more)")
     parser.add_argument("--no-faults", action="store_true", help="leave the named faults out")
+    parser.add_argument("--kills", metavar="FILE", help="also merge each mutant's outcome into FILE (the committed "
+                        "evidence verification/mutant_kills.json that closes clauses by generated mutants)")
     parser.add_argument("--run-id", help="id of the validation record (default: UTC time and a random suffix)")
     parser.add_argument("--reports-dir", default="reports", help="where reports/<id>/ goes")
     parser.add_argument("--equivalents", help=f"the reviewed file of equivalent mutants (default: {EQUIVALENTS})")
@@ -343,11 +440,13 @@ def add_parser(commands) -> None:
 
 def command(args) -> int:
     """Runs the self-test; 0 only when the clean device passed and no row survived unexplained."""
+    from lhv.harness import interrupts
     from lhv.harness.run import new_run_id
 
-    if args.sample is not None and args.sample < 1:
-        print("lhv: --sample: must be at least 1", file=sys.stderr)
-        return 2
+    for name in ("sample", "jobs"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            print(f"lhv: --{name}: must be at least 1", file=sys.stderr)
+            return 2
     try:
         equivalents = load_equivalents(Path(args.equivalents) if args.equivalents else _packaged_equivalents())
     except ConfigError as exc:
@@ -357,19 +456,33 @@ def command(args) -> int:
     if folder.exists():
         print(f"lhv: --run-id: the record folder {folder} exists already", file=sys.stderr)
         return 2
-    if args.quick:
+    if args.ids:
+        try:
+            wanted = [line.strip() for line in Path(args.ids).read_text(encoding="utf-8").splitlines() if line.strip()]
+            items = [mutant_item(mutant_named(mutant_id)) for mutant_id in wanted]
+        except (OSError, KeyError) as exc:
+            print(f"lhv: --ids {args.ids}: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
+            return 2
+        scope = f"{len(items)} mutants listed in {args.ids}"
+    elif args.quick:
         items = [i for i in quick_items() if args.dialect in (None, i.dialect)]
         scope = f"quick sample of {len(items)} mutants"
     else:
-        items = campaign_items(dialect=args.dialect, sample=args.sample, faults=not args.no_faults)
+        items = campaign_items(dialect=args.dialect, sample=args.sample, faults=not args.no_faults, match=args.match)
         scope = f"campaign of {len(items)} rows" + (f" (sample of {args.sample} mutants)" if args.sample else "")
-    campaign = run_campaign(items, equivalents, emit=lambda line: print(line, flush=True))
+    interrupts.install()
+    campaign = run_campaign(items, equivalents, emit=lambda line: print(line, flush=True), jobs=args.jobs)
+    if campaign.interrupted:
+        scope += f", interrupted after {len(campaign.outcomes)} rows"
     write_record(campaign, folder, scope)
     print(f"record: {folder}")
+    if args.kills and campaign.clean_passed:
+        merged = merge_kills(Path(args.kills), campaign, folder.name)
+        print(f"kills: {merged} mutant outcome(s) merged into {args.kills}")
     if not campaign.clean_passed:
         print("the clean device failed its plans: no mutant was judged")
     faults = [o for o in campaign.outcomes if o.item.kind == "fault"]
     if faults:
         print(f"faults caught: {sum(o.status == 'killed' for o in faults)}/{len(faults)}")
     print(score_line(campaign))
-    return 0 if campaign.ok else 1
+    return 0 if campaign.ok else 2 if campaign.interrupted else 1

@@ -8,20 +8,24 @@ a malformed login gets 422.
 import math
 import time
 
-from lhv.checks import detail_list, jwt_claims, no_token_in, require, same_body, status_is
+from lhv.checks import detail_list, jwt_claims, jwt_header, no_token_in, require, same_body, status_is
 
 PLAN_ID = "PLAN_001"
 
 
-def test_valid_credentials_give_a_usable_token(api, accounts, step):
+def test_valid_credentials_give_a_usable_token(api, accounts, step, target):
     """Valid credentials give a three-part JWT for the user, accepted on a protected route."""
     user = accounts.user
     with step("Send the test user's e-mail and password as a form to /login", expect="200 with an access token"):
         reply = api.login(user)
         status_is(reply, 200)
         grant = api.dialect.read_token(reply)
-    with step("Decode the token's claims", expect="three parts; sub is the user; exp lies in the future"):
+    with step("Decode the token's header and claims",
+              expect="three parts signed RS256; sub is the user; exp lies in the future"):
         claims = jwt_claims(grant.access_token)
+        algorithm = jwt_header(grant.access_token).get("alg")
+        require("token-signed-rs256", algorithm == "RS256", f"the token is signed {algorithm!r}, not RS256",
+                "the token is signed RS256")
         require("sub-is-user", str(claims.get("sub", "")).lower() == user.username.lower(),
                 f"sub is {claims.get('sub')!r}, not the user who logged in", "sub is the user who logged in")
         exp = claims.get("exp")
@@ -39,8 +43,17 @@ def test_valid_credentials_give_a_usable_token(api, accounts, step):
                 f"expires_in_minutes is {minutes!r}; the token's exp − iat ({lifetime} s) gives "
                 f"{' or '.join(map(str, sorted(stated))) or 'no'} whole minute(s)",
                 f"expires_in_minutes {minutes} agrees with exp − iat ({lifetime} s)")
-    with step("Call a protected route (device information) with the token", expect="200"):
-        status_is(api.call("device_information", token=grant.access_token), 200)
+    release = target.profile.target.release
+    with step("Call a protected route (device information) with the token",
+              expect="200 with the device's name, manufacturer and version" +
+                     (f"; the version is the release under test, {release}" if release else "")):
+        reply = api.call("device_information", token=grant.access_token)
+        status_is(reply, 200)
+        version = api.dialect.read_device_info(reply).version
+        if release:
+            require("version-is-release", version == release,
+                    f"the device reports version {version!r}, the profile's release under test is {release!r}",
+                    f"version {version!r} is the release under test")
 
 
 def test_wrong_password_and_unknown_user_are_refused_alike(api, accounts, step, target):

@@ -4,15 +4,15 @@ Purpose: only an authorised individual registers users: the admin (over HTTP wit
 token, or the operator with the profile's registration command) registers a user who can then
 log in, and neither the reply nor the command's output holds the password or its hash; an
 anonymous caller gets 401 and a non-admin 403; a non-admin asking for the admin role is refused
-(403 or 422); a duplicate e-mail gets 409 and a too-short password 422 (a refusing command
-exit). No refused request creates an account. Where the profile registers by command, the
+(403 or 422); a role other than user or admin gets 422; a duplicate e-mail gets 409 and a too-short
+password 422 (a refusing command exit). No refused request creates an account. Where the profile registers by command, the
 device need not offer POST /users at all: a 404 or 405 there is a refusal too.
 """
 
 import secrets
 from dataclasses import replace
 
-from lhv.checks import require, status_is
+from lhv.checks import header_present, require, status_is
 from lhv.credential_checks import reveals_no_credential
 from lhv.errors import NotApplicable
 from lhv.harness.accounts import CommandOutcome
@@ -103,7 +103,10 @@ def test_anonymous_and_non_admin_callers_cannot_register(api, accounts, step, ta
         with step(f"Register a user over HTTP {caller}, then log in as that user",
                   expect=f"{' or '.join(map(str, allowed))}; the login gets {failure}: no account was made"):
             token = api.token(credentials) if credentials else None
-            status_is(accounts.register_over_http(identity, token=token), *allowed)
+            reply = accounts.register_over_http(identity, token=token)
+            status_is(reply, *allowed)
+            if reply.status == 401:  # a bearer route's refusal of a missing token names the scheme
+                header_present(reply, "WWW-Authenticate")
             _no_account(api, identity, failure)
 
 
@@ -119,7 +122,8 @@ def test_non_admin_cannot_grant_the_admin_role(api, accounts, step, target):
 
 
 def test_duplicate_email_and_short_password_are_refused(api, accounts, step, target):
-    """A duplicate e-mail gets 409 and a too-short password 422; neither changes or creates an account."""
+    """A duplicate e-mail gets 409, a too-short password 422 and (over HTTP) a role other than user or admin 422;
+    none changes or creates an account."""
     how, failure = _how(accounts), target.profile.auth.login_failure_status
     shortest = target.profile.accounts.min_password_length
     existing = accounts.new_identity("duplicate")
@@ -143,3 +147,10 @@ def test_duplicate_email_and_short_password_are_refused(api, accounts, step, tar
         _refused(result, 422)
         reveals_no_credential(_said(result), "the refusal", short.password)
         _no_account(api, short, failure)
+    if accounts.registration == "http":  # a registration command takes no role: roles are judged over HTTP only
+        unknown = accounts.new_identity("unknown-role")
+        with step("Register a user with role superuser over HTTP with the admin's token, then log in as it",
+                  expect=f"422; the login gets {failure}: no account was made"):
+            status_is(accounts.register_over_http(unknown, token=api.token(accounts.admin), role="superuser"), 422)
+            _no_account(api, unknown, failure)
+

@@ -24,7 +24,11 @@ class Lockout:
 
     def key(self, account: str, client_ip: str) -> str:
         """Returns what the lock is kept per: the account (or, with a fault, the client)."""
-        return f"ip:{client_ip}" if "lockout-per-ip" in self.faults else f"account:{account.lower()}"
+        if "lockout-per-ip" in self.faults:
+            return f"ip:{client_ip}"
+        if "key:lockout:account-and-ip" in self.faults:  # a generated mutant: another client is not locked out
+            return f"account:{account.lower()}|ip:{client_ip}"
+        return f"account:{account.lower()}"
 
     def seconds_left(self, key: str) -> int:
         """Returns how long the key stays locked (0 when not locked)."""

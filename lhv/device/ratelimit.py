@@ -88,18 +88,22 @@ class RateLimits:
     def scope_of(self, request: Request) -> _Scope | None:
         """Returns the limit a request counts against, or None when it is not limited."""
         path = request.url.path
-        if path in EXEMPT_PATHS:
+        if path in EXEMPT_PATHS and not self.ctx.has(f"cover:limit:{request.method}{path}"):
             return None
-        if (request.method, path) in ANONYMOUS_ROUTES:
+        if self.ctx.has(f"cover:{request.method}{path}"):
+            return None  # a generated mutant: this route left out of its limit
+        if (request.method, path) in ANONYMOUS_ROUTES or path in EXEMPT_PATHS:
             if self.ctx.has("no-anonymous-limit"):
                 return None
             client = request.client.host if request.client else "unknown"
-            return _Scope("anonymous", f"ip:{client}", None, self.anonymous)
+            key = "shared" if self.ctx.has("key:anonymous:shared") else f"ip:{client}"
+            return _Scope("anonymous", key, None, self.anonymous)
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         subject = self.ctx.tokens.subject(token.strip()) if scheme.lower() == "bearer" and token else None
         if subject is None or self.ctx.has("no-authenticated-limit"):
             return None  # no valid token: the route answers 401 itself
-        key = "shared" if self.ctx.has("shared-user-budget") else f"sub:{subject}"
+        key = ("shared" if self.ctx.has("shared-user-budget") else
+               f"token:{token.strip()}" if self.ctx.has("key:authenticated:token") else f"sub:{subject}")
         return _Scope("authenticated", key, subject, self.authenticated)
 
 

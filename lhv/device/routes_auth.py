@@ -64,7 +64,8 @@ def auth_router(ctx: DeviceContext) -> APIRouter:
             body = _BAD_LOGIN if known or not ctx.has("user-enumeration") else {"detail": "User not found"}
             return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
         ctx.lockout.succeeded(lock_key)
-        ctx.log.write("login_succeeded", client_ip=client_ip, user=user.email)
+        ctx.log.write("login_succeeded", client_ip=client_ip, user=user.email,
+                      **({"password": password} if ctx.has("echo:password-logged") else {}))
         return {"access_token": ctx.tokens.issue(user.email), "token_type": "bearer",
                 "expires_in_minutes": max(1, round(ctx.settings.token_lifetime_seconds / 60))}
 

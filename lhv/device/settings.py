@@ -29,8 +29,14 @@ class DeviceSettings:
     device_version: str = "1.1.0.0-reference"
 
     def has(self, fault: str) -> bool:
-        """Tells whether a fault is switched on."""
-        return fault in self.faults
+        """Tells whether a fault, or the behaviour a generated mutant switches (its id without the dialect), is on."""
+        return fault in self.faults or fault in self.switches()
+
+    def switches(self) -> list[str]:
+        """The behaviour switches of the generated mutants (ids without their dialect: key:…, cover:…, accept:…,
+        token:…)."""
+        return [mutant.split(":", 1)[1] for mutant in self.mutants
+                if mutant.split(":")[1:2] in (["key"], ["cover"], ["accept"], ["token"], ["password"], ["echo"], ["auth"])]
 
     def save(self, path: Path) -> None:
         """Writes the settings as JSON."""

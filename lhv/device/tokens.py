@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 
@@ -10,6 +11,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 _TEN_YEARS = 10 * 365 * 24 * 3600
+_SUB_PREFIX = "user:"  # generated mutant token:sub:prefixed: sub names the account another way than its e-mail
+_HS256_SECRET = "a-shared-secret-of-the-reference-device"  # generated mutant token:alg:HS256
 
 
 class TokenService:
@@ -23,17 +26,31 @@ class TokenService:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
     def issue(self, subject: str) -> str:
-        """Returns a signed token for a subject."""
+        """Returns a signed token for a subject (generated mutants token:… change its claims or algorithm)."""
         now = int(time.time())
         lifetime = _TEN_YEARS if "token-never-expires" in self.faults else self.lifetime
-        claims = {"sub": subject, "iat": now, "exp": now + lifetime, "jti": uuid.uuid4().hex}
-        return jwt.encode(claims, self._key, algorithm="RS256")
+        claims = {"sub": f"{_SUB_PREFIX}{subject}" if "token:sub:prefixed" in self.faults else subject,
+                  "iat": now, "exp": now + lifetime, "jti": uuid.uuid4().hex}
+        if "token:exp:none" in self.faults:
+            claims.pop("exp")
+        if "token:alg:HS256" in self.faults:
+            return jwt.encode(claims, _HS256_SECRET, algorithm="HS256")
+        token = jwt.encode(claims, self._key, algorithm="RS256")
+        return base64.urlsafe_b64encode(token.encode()).decode().rstrip("=") if "token:opaque" in self.faults else token
 
     def subject(self, token: str) -> str | None:
         """Returns the token's subject if the token is valid, else None."""
-        options = {"require": ["exp", "sub"], "verify_exp": "exp-not-enforced" not in self.faults}
+        options = {"require": ["sub"] if "token:exp:none" in self.faults else ["exp", "sub"],
+                   "verify_exp": "exp-not-enforced" not in self.faults}
+        if "token:opaque" in self.faults:
+            try:
+                token = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            except ValueError:
+                return None
         try:
-            if "alg-none-accepted" in self.faults and jwt.get_unverified_header(token).get("alg") == "none":
+            if "token:alg:HS256" in self.faults:
+                claims = jwt.decode(token, _HS256_SECRET, algorithms=["HS256"], options=options)
+            elif "alg-none-accepted" in self.faults and jwt.get_unverified_header(token).get("alg") == "none":
                 claims = jwt.decode(token, options={"verify_signature": False})
             elif "signature-not-checked" in self.faults:
                 claims = jwt.decode(token, options={"verify_signature": False, **options})
@@ -44,4 +61,6 @@ class TokenService:
         if "token-expires-early" in self.faults and time.time() > claims["iat"] + (claims["exp"] - claims["iat"]) / 4:
             return None  # the defect: a session store that drops tokens after a quarter of the lifetime exp states
         sub = claims.get("sub")
+        if isinstance(sub, str) and "token:sub:prefixed" in self.faults:
+            sub = sub.removeprefix(_SUB_PREFIX)
         return sub if isinstance(sub, str) else None

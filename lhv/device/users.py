@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import sqlite3
@@ -14,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 # OWASP Password Storage minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+_WEAK_HASHER = PasswordHasher(time_cost=1, memory_cost=4096, parallelism=1)  # mutant password:weak-parameters
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,10 @@ class User:
     password_hash: str
 
 
-_DECOY = _HASHER.hash("the password of a migration test account")  # well formed, of no user's password
+@functools.cache
+def _decoy_hash() -> str:
+    """A well-formed argon2id hash of no user's password (made once, when the decoy fault needs it)."""
+    return _HASHER.hash("the password of a migration test account")
 
 
 class PasswordScheme:
@@ -41,6 +46,8 @@ class PasswordScheme:
             return password
         if "unsalted-fast-hash" in self.faults:
             return hashlib.sha256(password.encode()).hexdigest()
+        if "password:weak-parameters" in self.faults:
+            return _WEAK_HASHER.hash(password)
         return _HASHER.hash(password)
 
     def verify(self, stored: str, password: str) -> bool:
@@ -90,7 +97,7 @@ class UserStore:
         with self._lock:
             try:
                 cursor = self._db.execute("INSERT INTO users (email, password_hash, role) VALUES (?, ?, ?)",
-                                          (email, _DECOY if self._decoy else stored, role))
+                                          (email, _decoy_hash() if self._decoy else stored, role))
                 if self._decoy:
                     self._db.execute("INSERT INTO credentials_v2 (email, hash) VALUES (?, ?)", (email, stored))
             except sqlite3.IntegrityError:
@@ -104,6 +111,12 @@ class UserStore:
             query, parameters = f"SELECT id, email, role, password_hash FROM users WHERE email = '{email}'", ()
         with self._lock:
             row = self._db.execute(query, parameters).fetchone()
+        return User(row[0], row[1], row[2], row[3]) if row else None
+
+    def first(self) -> User | None:
+        """Returns the account registered first, if any."""
+        with self._lock:
+            row = self._db.execute("SELECT id, email, role, password_hash FROM users ORDER BY id LIMIT 1").fetchone()
         return User(row[0], row[1], row[2], row[3]) if row else None
 
     def delete(self, email: str) -> bool:

@@ -84,6 +84,12 @@ class Dialect(ABC):
         does not request); a property draws only requests the target's dialect can say."""
         return True
 
+    def subject_of(self, body: dict) -> str | None:
+        """The subject reference a clinical request body names, or None."""
+        subject = body.get("subject")
+        reference = subject.get("reference") if isinstance(subject, dict) else None
+        return reference if isinstance(reference, str) else None
+
     @abstractmethod
     def severity_request_of(self, body: dict) -> SeverityRequest:
         """Reads a valid severity body of this dialect back into a request (for payload files)."""

@@ -127,7 +127,7 @@ class PlanDialect(Dialect):
             if code in systems:
                 reader.problem(f"{where}: system {code!r} is reported twice")
             systems[result.system] = result
-        report = SeverityReport(systems, body or {}, _analyses(reader, body))
+        report = SeverityReport(systems, body or {}, _analyses(reader, body), _ranked(reader, body, "diagnosis"))
         reader.require("severity-reply-shape", f"results for {', '.join(systems) or 'no system'}")
         return report
 

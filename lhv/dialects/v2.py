@@ -16,7 +16,7 @@ from typing import Any
 
 from lhv.contract import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
 from lhv.dialects.base import Loc, Route
-from lhv.dialects.plan import PlanDialect, _analyses  # the report frame and image analyses are the plan dialect's
+from lhv.dialects.plan import PlanDialect, _analyses, _ranked  # the report frame and image analyses are the plan dialect's
 from lhv.dialects.reading import ShapeReader
 from lhv.http import Reply
 from lhv.intents import Image, RequestField, SeverityReport, SeverityRequest, SystemScore
@@ -101,7 +101,7 @@ class V2Dialect(PlanDialect):
             for code, entry in evolution.items():
                 if entry is not None:
                     systems[code] = _system_score(reader, code, entry, f"$.patientEvolution.{code}")
-        report = SeverityReport(systems, body or {}, _analyses(reader, body))
+        report = SeverityReport(systems, body or {}, _analyses(reader, body), _ranked(reader, body, "diagnosis"))
         reader.require("severity-reply-shape", f"results for {', '.join(systems) or 'no system'}")
         return report
 

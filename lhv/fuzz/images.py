@@ -91,6 +91,11 @@ def decompression_bomb(width: int = BOMB_SIZE[0], height: int = BOMB_SIZE[1]) ->
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
+def blank_png(side: int = 64) -> bytes:
+    """A readable PNG of one white square: an image, but never a usable photo of skin."""
+    return decompression_bomb(side, side)
+
+
 def valid_variants(images: tuple[SourceImage, ...], content_type: str | None = None) -> st.SearchStrategy:
     """A valid image with its own content type (of content_type, when given)."""
     pool = [image for image in images if content_type in (None, image.content_type)] or list(images)

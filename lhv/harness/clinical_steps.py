@@ -18,10 +18,11 @@ from pathlib import Path
 
 from lhv import oracle
 from lhv.checks import require, status_is
-from lhv.contract import SCORING_SYSTEM_BY_CODE
+from lhv.contract import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
 from lhv.errors import CheckFailed, ConfigError
 from lhv.evidence import CURRENT_CASE, CaseEvidence, Step
 from lhv.fhir import device_elements, validate_device_schema, validate_fhir
+from lhv.fuzz.images import blank_png
 from lhv.harness.run import RunState
 from lhv.harness.target import Api, Target
 from lhv.http import Reply
@@ -63,6 +64,11 @@ class Clinic:
         """Any image file as standard base64."""
         return Image(content_type or content_type_of(path), encode_image(_read(path)), path.name)
 
+    @staticmethod
+    def unusable_image() -> Image:
+        """A readable PNG that is no photo of skin (a white square), as standard base64."""
+        return Image("image/png", encode_image(blank_png()), "a white 64 × 64 PNG made by the harness")
+
     def image_bytes(self, name: str) -> bytes:
         """An image file's bytes, for rejection cases that write them otherwise."""
         return _read(self.images_dir / name)
@@ -80,7 +86,9 @@ class Clinic:
 
     def send(self, operation: str, body: dict) -> Reply:
         """Sends a JSON body to the route that serves an operation ('diagnose', 'assess_severity')."""
-        return self.api.call(operation, token=self.token(), json_body=body)
+        reply = self.api.call(operation, token=self.token(), json_body=body)
+        reply.request_json = body  # what the reply owes the request (its subject) is judged from it
+        return reply
 
     def send_raw(self, operation: str, content: bytes) -> Reply:
         """Sends bytes that claim to be JSON (for bodies that are not)."""
@@ -153,6 +161,8 @@ def checks_collected(step: Step, name: str) -> Iterator[Collected]:
 def expect_payload_outcome(clinic: Clinic, payload: PayloadFile, reply: Reply) -> None:
     """The reply has the payload file's expected status and, for a refusal, exactly its expected errors."""
     status_is(reply, payload.status)
+    if reply.status == 422:
+        check_no_image_echo(reply)
     expected = payload.resolved_expect(clinic.images_dir).get("errors")
     if expected:
         body = reply.json()
@@ -164,6 +174,29 @@ def expect_payload_outcome(clinic: Clinic, payload: PayloadFile, reply: Reply) -
 
 # ---- refusals --------------------------------------------------------------------------------------------
 
+ECHO_PREFIX = 48  # the contract lets an error echo image data only as a short prefix (the seed's keeps 31 characters)
+
+
+def _image_strings(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [text for key, value in node.items()
+                for text in ([value] if key == "data" and isinstance(value, str) else _image_strings(value))]
+    if isinstance(node, list):
+        return [text for item in node for text in _image_strings(item)]
+    return []
+
+
+def check_no_image_echo(reply: Reply) -> None:
+    """The refusal carries no image data it was sent beyond a short prefix (CONTRACT.md §8)."""
+    sent = [text for text in _image_strings(reply.request_json) if len(text) > ECHO_PREFIX]
+    if not sent:
+        return
+    echoed = sum(text[:ECHO_PREFIX] in reply.text for text in sent)
+    require("no-image-data-echoed", not echoed,
+            f"the refusal echoes {echoed} image(s) beyond a {ECHO_PREFIX}-character prefix",
+            f"no image data echoed beyond a short prefix ({len(sent)} image(s) sent)")
+
+
 def refused_at(clinic: Clinic, reply: Reply, operation: str, field: RequestField | str,
                request: SeverityRequest | None = None) -> None:
     """The reply is a 422 validation error (never a 5xx) with an error pointing at the request field."""
@@ -171,6 +204,7 @@ def refused_at(clinic: Clinic, reply: Reply, operation: str, field: RequestField
             f"the device failed with {reply.status} on a request it should refuse: a 5xx is always a device defect",
             f"no server error ({reply.status})")
     status_is(reply, 422)
+    check_no_image_echo(reply)
     where = clinic.dialect.field_loc(operation, field, request)
     errors = clinic.dialect.errors_at(reply, operation, field, request)
     shown = "; ".join(describe_error(error) for error in clinic.dialect.validation_errors(reply)) or "no errors"
@@ -198,20 +232,62 @@ def ranking_problems(ranking: Sequence, where: str) -> list[str]:
     return problems
 
 
-def check_diagnosis_report(clinic: Clinic, reply: Reply, image_count: int) -> DiagnosisReport:
-    """Reads a diagnosis reply: one analysis per image sent, and well-formed rankings."""
+def check_rankings(conditions: Sequence, images: Sequence) -> None:
+    """The aggregate ranking and each image's are well formed (CONTRACT.md §6)."""
+    problems = ranking_problems(conditions, "aggregate diagnosis")
+    for index, analysis in enumerate(images):
+        problems += ranking_problems(analysis.conditions, f"image {index + 1}")
+    top = conditions[0] if conditions else None
+    require("rankings-well-formed", not problems, "; ".join(problems),
+            f"aggregate top condition {top.code} {top.display} ({top.probability:g} %); every ranking sums to 100 "
+            "and is sorted" if top else "")
+
+
+def check_conclusion(resource: dict, conditions: Sequence) -> None:
+    """conclusionCode holds conditions of the aggregate ranking, as codings of the ICD-11 system (CONTRACT.md §6)."""
+    ranked = {condition.code for condition in conditions}
+    codings = [coding for concept in resource.get("conclusionCode") or [] if isinstance(concept, dict)
+               for coding in concept.get("coding") or [] if isinstance(coding, dict)]
+    wrong = [f"{coding.get('system')!r} {coding.get('code')!r}" for coding in codings
+             if coding.get("system") != ICD11_SYSTEM or coding.get("code") not in ranked]
+    require("conclusion-from-ranking", bool(codings) and not wrong,
+            f"conclusionCode codings outside the ICD-11 system or the aggregate ranking: {', '.join(wrong) or 'none given'}",
+            f"{len(codings)} conclusion coding(s), ICD-11, from the aggregate ranking")
+
+
+def check_subject(clinic: Clinic, reply: Reply, resource: dict) -> None:
+    """The report is about the subject the request named (when it named one)."""
+    sent = clinic.dialect.subject_of(reply.request_json) if isinstance(reply.request_json, dict) else None
+    if sent is None:
+        return
+    got = (resource.get("subject") or {}).get("reference") if isinstance(resource.get("subject"), dict) else None
+    require("report-about-subject", got == sent, f"the request names subject {sent!r}, the report {got!r}",
+            f"the report is about the subject the request named ({sent!r})")
+
+
+def check_validity(report_images: Sequence, usable: bool) -> None:
+    """Each image analysis says what the harness knows of its image: a usable skin photo, or an unusable image."""
+    wrong = [index + 1 for index, analysis in enumerate(report_images) if analysis.valid is not usable]
+    require("image-validity-as-known", not wrong,
+            f"image(s) {wrong} reported isValid {not usable}, but the harness sent "
+            f"{'usable skin photos' if usable else 'an unusable image'}",
+            f"every image reported isValid {usable} ({'usable skin photos' if usable else 'an unusable image'})")
+
+
+def check_diagnosis_report(clinic: Clinic, reply: Reply, image_count: int,
+                           usable: bool | None = None) -> DiagnosisReport:
+    """Reads a diagnosis reply: one analysis per image sent, about the subject sent, and well-formed rankings;
+    with usable given, each image's validity as the harness knows it."""
     status_is(reply, 200)
     report = clinic.dialect.read_diagnosis(reply)
     require("one-analysis-per-image", len(report.images) == image_count,
             f"{image_count} image(s) sent, {len(report.images)} image analysis(es) returned",
             f"{image_count} image(s) sent, {len(report.images)} analysis(es) returned")
-    problems = ranking_problems(report.conditions, "aggregate diagnosis")
-    for index, analysis in enumerate(report.images):
-        problems += ranking_problems(analysis.conditions, f"image {index + 1}")
-    top = report.conditions[0] if report.conditions else None
-    require("rankings-well-formed", not problems, "; ".join(problems),
-            f"aggregate top condition {top.code} {top.display} ({top.probability:g} %); every ranking sums to 100 "
-            "and is sorted" if top else "")
+    check_subject(clinic, reply, report.resource)
+    if usable is not None:
+        check_validity(report.images, usable)
+    check_rankings(report.conditions, report.images)
+    check_conclusion(report.resource, report.conditions)
     return report
 
 
@@ -291,6 +367,9 @@ def check_severity_report(clinic: Clinic, reply: Reply, request: SeverityRequest
     """Reads a severity reply: a result for each requested system, answers echoed, every score recomputed."""
     status_is(reply, 200)
     report = clinic.dialect.read_severity(reply)
+    check_subject(clinic, reply, report.resource)
+    check_rankings(report.conditions, report.images)
+    check_conclusion(report.resource, report.conditions)
     problems = consistency_problems(report, request)
     require("results-for-requested-systems", not problems, "; ".join(problems),
             f"a result for each requested system ({', '.join(report.systems)}), answers echoed as sent")

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from lhv import catalog
+from lhv.checks import judge_reply_shapes
 from lhv.errors import ConfigError, HarnessFault, LhvError, TargetError
+from lhv.fuzz.document import document_for
 from lhv.evidence import CURRENT_CASE, CaseEvidence
 from lhv.harness import interrupts, preflight, verdicts
 from lhv.harness.accounts import Accounts
@@ -17,6 +19,7 @@ from lhv.harness.run import CaseResult, RunState, new_run_id
 from lhv.harness.steps import StepRecorder
 from lhv.harness.target import Api, Target, open_target
 from lhv.http import CertificateRejected
+from lhv.reply_shapes import ReplyShapes
 from lhv.secrets import install_console_redaction
 
 _STATE = pytest.StashKey[RunState]()
@@ -223,7 +226,10 @@ def target(lhv_run: RunState, request: pytest.FixtureRequest):
         _exit(lhv_run.aborted)
     finally:
         probe.close()
+    judge_reply_shapes(ReplyShapes(document_for(lhv_run.profile, base=Path(lhv_run.profile.source).resolve().parent)[0],
+                                   tgt.base_url))
     yield tgt
+    judge_reply_shapes(None)
     tgt.stop()
 
 
@@ -282,9 +288,13 @@ def pytest_runtest_call(item: pytest.Item):
     case = item.stash.setdefault(_CASE, CaseEvidence())
     token = CURRENT_CASE.set(case)
     try:
-        return (yield)
+        result = yield
     finally:
         CURRENT_CASE.reset(token)
+    if case.carried:  # carry-on steps failed: the case fails with the first failure (each is filed in its step)
+        more = f" (and {len(case.carried) - 1} more failed step(s))" if len(case.carried) > 1 else ""
+        raise type(case.carried[0])(case.carried[0].check, str(case.carried[0]).split("] ", 1)[-1] + more)
+    return result
 
 
 @pytest.hookimpl(wrapper=True)

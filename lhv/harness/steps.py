@@ -18,8 +18,10 @@ class StepRecorder:
         self.case = case
 
     @contextmanager
-    def __call__(self, action: str, *, expect: str) -> Iterator[Step]:
-        """Runs one step: action is what is done, expect what must be observed."""
+    def __call__(self, action: str, *, expect: str, carry_on: bool = False) -> Iterator[Step]:
+        """Runs one step: action is what is done, expect what must be observed. A carry-on step that fails a check
+        is filed as failed and the case goes on to its next step (each route judged on its own); the case then fails
+        with the first such failure when it ends."""
         step = Step(number=len(self.case.steps) + 1, action=action, expected=expect, verdict="running")
         self.case.steps.append(step)
         started = time.perf_counter()
@@ -31,6 +33,9 @@ class StepRecorder:
                 prefix = "target error: " if isinstance(exc, TargetError) else \
                     "" if isinstance(exc, (AssertionError, LhvError)) else f"{type(exc).__name__}: "
                 step.actual.append(f"{prefix}{exc}")
+            if carry_on and isinstance(exc, CheckFailed):
+                self.case.carried.append(exc)
+                return
             raise
         else:
             step.verdict = "passed"

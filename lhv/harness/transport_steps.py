@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from lhv.checks import require
 from lhv.dialects.base import Route
+from lhv.harness.accounts import Accounts
+from lhv.harness.clinical_steps import Clinic
 from lhv.harness.target import Api, Target
 from lhv.http import ConnectionRefused, Reply
 
@@ -24,6 +27,23 @@ class PlainRoute:
     @property
     def https_target(self) -> str:
         return f"https://{self.https_host}…{self.expected_path}"
+
+
+def valid_request(api: Api, clinic: Clinic, accounts: Accounts, intent: str, token: str | None) \
+        -> tuple[Route, dict[str, Any]]:
+    """(route, request keywords) that exercise an intent as a legitimate client would: real credentials, the token
+    given and a valid body, so that a refusal can only be about what the plan changes (transport, token)."""
+    route = api.dialect.route(intent)
+    if intent == "login":
+        return route, {"form": api.dialect.login_form(accounts.user.username, accounts.user.password)}
+    kwargs: dict[str, Any] = {"token": token} if route.needs_token else {}
+    if intent == "register":
+        identity = accounts.new_identity("valid-request")
+        kwargs["json_body"] = api.dialect.registration_body(identity.username, identity.password, None)
+    elif route.method in ("POST", "PUT", "PATCH"):
+        valid = clinic.payloads(intent, valid=True)
+        kwargs["json_body"] = valid[0].resolved(clinic.images_dir) if valid else {}
+    return route, kwargs
 
 
 def plain_route(target: Target, route: Route) -> PlainRoute:

@@ -1,7 +1,7 @@
 """Who may sign a record in which role: the profile's own roles, or the device maker's from the catalog.
 
 The catalog's role ids (verification/catalog.toml: testers, approver) are the device maker's, and the
-default. A profile whose [record] table (RecordSection below) names another organisation makes the run
+default. A profile whose [record] table (lhv.profile.RecordSection) names another organisation makes the run
 that organisation's (an integrator's): its record shows the roles that table lists, or none, never the
 maker's ids.
 """
@@ -10,39 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pydantic import BaseModel, ConfigDict, field_validator
-
 from lhv.catalog import PlanEntry
+from lhv.profile import RecordSection, RolesSection
 
 CATALOG = "verification/catalog.toml"
 MEANING_ROLES = {"authored": "testers", "reviewed": "reviewers", "approved": "approvers"}
-
-
-class RolesSection(BaseModel):
-    """Role ids of the organisation that runs the verification, by what they may sign."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    testers: list[str] = []  # may sign "authored"
-    reviewers: list[str] = []  # may sign "reviewed"
-    approvers: list[str] = []  # may sign "approved"
-
-    @field_validator("testers", "reviewers", "approvers")
-    @classmethod
-    def _ids(cls, ids: list[str]) -> list[str]:
-        blank = [i for i in ids if not i.strip()]
-        if blank:
-            raise ValueError("a role id is empty")
-        return ids
-
-
-class RecordSection(BaseModel):
-    """A profile's [record] table: whose record it is and its roles."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    organisation: str = ""  # whose roles these are, shown on the sign-off; another than the device maker's
-    roles: RolesSection = RolesSection()
 
 
 def run_roles(section: RecordSection | None, *, profile_source: str, entries: Iterable[PlanEntry]) -> dict:

@@ -62,9 +62,12 @@ def verbose_errors(probe: Probe) -> None:
 
 
 def _ordinary_replies(probe: Probe) -> list[tuple[str, Reply]]:
-    replies = [("GET /", probe.send(probe.route("root"))), ("GET /health", probe.send(probe.route("health")))]
-    if "device_information" in probe.dialect.routes:
-        replies.append(("device information", probe.send(probe.route("device_information"), token=probe.token())))
+    """A valid request to every route of the dialect (with a token where it needs one), and an unknown route."""
+    replies = []
+    for intent, route in probe.paths():
+        sample = probe.sample(intent)
+        replies.append((f"{route.method} {route.path}", probe.send(
+            route, token=probe.token() if route.needs_token else None, json_body=sample.json_body, form=sample.form)))
     replies.append(("an unknown route", probe.send(("GET", "/lhv-no-such-route"))))
     return replies
 

@@ -114,14 +114,13 @@ def _keep(exchange: Exchange) -> Exchange:
                 title="A body over the size limit is not refused with 413")
 def oversized_body(probe: Probe) -> None:
     """A body one byte over the profile's limit (limits.max_body_bytes; 20 MiB in the contract) gets 413, declared
-    with Content-Length (to a JSON route and to the login form) or streamed in chunks without one; and the
-    device still answers its health route afterwards."""
+    with Content-Length (to every JSON route and to the login form) or streamed in chunks without one; a body of
+    exactly the limit is not refused for its size; and the device still answers its health route afterwards."""
     size = probe.target.profile.limits.max_body_bytes + 1
-    json_sample = next((s for s in probe.samples_with_bodies() if s.json_body is not None and s.route.needs_token),
-                       None)
-    attempts: list[tuple[str, Sample, bytes, str]] = []
-    if json_sample is not None:
-        attempts.append(("JSON", json_sample, padded_json(size), "application/json"))
+    json_samples = [s for s in probe.samples_with_bodies() if s.json_body is not None and s.route.needs_token]
+    json_sample = json_samples[0] if json_samples else None
+    attempts: list[tuple[str, Sample, bytes, str]] = [("JSON", sample, padded_json(size), "application/json")
+                                                      for sample in json_samples]  # every route a body goes to
     if "login" in probe.dialect.routes:
         login = probe.sample("login")
         attempts.append(("form", login, padded_form(login, size), "application/x-www-form-urlencoded"))
@@ -136,6 +135,14 @@ def oversized_body(probe: Probe) -> None:
         if reply.status != 413:
             raise Found(f"a {size}-byte JSON body streamed without Content-Length to {json_sample.route.method} "
                         f"{json_sample.route.path} got {reply.status}, expected 413", reply)
+    if json_sample is not None:  # a body at the limit is within it: refused for its content (422), never for its size
+        limit = size - 1
+        reply = probe.send(json_sample.route, token=probe.authorized(json_sample), content=padded_json(limit),
+                           headers={"Content-Type": "application/json"})
+        if reply.status == 413:
+            raise Found(f"a {limit}-byte JSON body (at the limit, limits.max_body_bytes) to "
+                        f"{json_sample.route.method} {json_sample.route.path} got 413: the device keeps a smaller "
+                        "limit than the profile states", reply)
     health = probe.send(probe.route("health"))
     if health.status != 200:
         raise Found(f"after the oversized bodies the health route answered {health.status}", health)

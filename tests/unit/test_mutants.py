@@ -12,7 +12,8 @@ from lhv.device.context import DeviceContext
 from lhv.device.mutants import all_mutants, mutant_named, mutate_json, mutated_settings
 from lhv.device.settings import DeviceSettings
 from lhv.errors import ConfigError
-from lhv.selftest import QUICK, Item, judge, load_equivalents, mutant_checks, _packaged_equivalents
+from lhv.clauses import contract
+from lhv.selftest import QUICK, Item, _packaged_equivalents, judge, load_equivalents, mutant_checks, mutant_item
 
 PASSWORD = "a long enough password"
 
@@ -23,7 +24,7 @@ def test_ids_are_unique_stable_and_in_the_hundreds_for_both_dialects():
     assert len(ids) == len(set(ids)) >= 300
     by_dialect = Counter(m.dialect for m in mutants)
     assert by_dialect["plan"] >= 150 and by_dialect["v2"] >= 150, by_dialect
-    assert {m.kind for m in mutants} == {"reply", "status", "header", "number", "log"}
+    assert {m.kind for m in mutants} == {"reply", "status", "header", "number", "log", "key", "cover", "accept", "method", "cors", "token", "password", "echo", "errors", "auth"}
     all_mutants.cache_clear()
     assert [m.id for m in all_mutants()] == ids  # generated again, the same ids in the same order
     assert ids[0] == "plan:reply:GET/:200:$.name:drop"
@@ -98,9 +99,10 @@ def test_clean_device_answers_as_documented(tmp_path):
 
 
 def test_reply_mutant_rewrites_the_leaf_and_the_length(tmp_path):
-    client, _ = _device(tmp_path, "plan:reply:POST/login:200:$.token_type:alter")
+    client, _ = _device(tmp_path, "plan:reply:POST/login:200:$.expires_in_minutes:plus1")
     reply = _login(client)
-    assert reply.json()["token_type"] == "bearex"
+    plain = _login(_device(tmp_path / "clean")[0])
+    assert reply.json()["expires_in_minutes"] == plain.json()["expires_in_minutes"] + 1
     assert int(reply.headers["content-length"]) == len(reply.content)
     assert client.get("/").json()["name"]  # other routes untouched
 
@@ -175,12 +177,94 @@ def test_the_equivalents_file_parses_and_names_generated_mutants_with_reasons(tm
         load_equivalents(bad)
 
 
-def test_reversals_listed_as_equivalent_leave_the_report_frame_unchanged():
-    from lhv.device.clinical.shape_common import report_frame
+@pytest.mark.parametrize(("absent", "why"), [
+    ("plan:reply:GET/device-information:200:$.name:alter", "the device's name is free text"),
+    ("v2:reply:POST/login:200:$.token_type:alter", "token_type's text differs between builds (AUTH-LOGIN-02)"),
+    ("plan:reply:POST/diagnosis-support:200:$.code.coding:reverse", "the report's code is not fixed"),
+    ("plan:reply:POST/diagnosis-support:200:$.imagingAnalysis[*].mediaValidity.score:double", "a quality score "
+     "within 0-100 is free"),
+    ("plan:reply:POST/login:401:$.detail:drop", "a 401's body need only be JSON (ERR-JSON-01)"),
+    ("plan:reply:POST/users:201:$.id:null", "the registration's 201 body is open (ACC-REG-08)"),
+    ("plan:reply:GET/device-information:200:$.udi:drop", "udi is optional"),
+    ("plan:number:lockout_seconds:plus1", "a second more is within the clock skew"),
+])
+def test_no_mutant_changes_what_the_contract_leaves_free(absent, why):
+    assert absent not in {m.id for m in all_mutants()}, why
 
-    frame = report_frame("diagnosis-support", "Diagnosis support", "Patient/1", "EA90", "Psoriasis", False)
-    reversals = [m for m in load_equivalents(_packaged_equivalents()) if m.endswith(":reverse")]
-    assert reversals
-    for mutant_id in reversals:
-        json_path = mutant_id.split(":")[-2]
-        assert mutate_json(frame, json_path, "reverse") == frame, mutant_id
+
+@pytest.mark.parametrize(("present", "clause"), [
+    ("plan:reply:GET/device-information:200:$.name:drop", "ROUTE-DEVINFO-01"),
+    ("plan:reply:GET/device-information:200:$.version:alter", "ROUTE-DEVINFO-02"),
+    ("v2:reply:POST/diagnosis-support:200:$.imagingAnalysis:reverse", "DIAG-ANALYSIS-02"),
+    ("v2:reply:POST/diagnosis-support:200:$.imagingAnalysis:dup-first", "DIAG-ANALYSIS-01"),
+    ("plan:reply:POST/diagnosis-support:200:$.imagingAnalysis[*].mediaValidity.score:set-101", "IMG-VALID-01"),
+    ("plan:reply:POST/severity-assessment:200:$.subject.reference:alter", "DIAG-SUBJ-01"),
+    ("plan:header:POST/login:423:retry-after:drop", "LOCK-03"),
+    ("plan:header:GET/device-information:429:retry-after:drop", "RATE-429-01"),
+])
+def test_a_mutant_names_the_clause_it_breaks(present, clause):
+    assert mutant_named(present).clauses == (clause,)
+
+
+def _small_limits(tmp_path: Path, *mutants: str) -> TestClient:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    ctx = DeviceContext(DeviceSettings(state_dir=str(tmp_path), mutants=list(mutants), anonymous_limit=2,
+                                       authenticated_limit=2, rate_window_seconds=600))
+    ctx.users.add("someone@example.org", PASSWORD)
+    return TestClient(create_app(ctx), base_url="https://testserver")
+
+
+def test_a_route_left_out_of_its_limit_is_never_refused_while_the_others_are(tmp_path):
+    client = _small_limits(tmp_path, "plan:cover:GET/")
+    assert [client.get("/").status_code for _ in range(4)] == [200] * 4
+    assert [_login(client).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_budget_kept_per_token_lets_a_new_token_of_the_same_user_through(tmp_path):
+    clean, mutated = _small_limits(tmp_path / "clean"), _small_limits(tmp_path / "mutant", "plan:key:authenticated:token")
+    for client, expected in ((clean, 429), (mutated, 200)):
+        first, second = (_login(client).json()["access_token"] for _ in range(2))
+        for _ in range(2):
+            client.get("/device-information", headers={"Authorization": f"Bearer {first}"})
+        assert client.get("/device-information", headers={"Authorization": f"Bearer {second}"}).status_code == expected
+
+
+def test_every_mutant_names_clauses_that_one_of_its_plans_verifies():
+    clauses = contract().clauses
+    for mutant in all_mutants():
+        assert mutant.clauses, f"{mutant.id}: names no clause it breaks"
+        for clause_id in mutant.clauses:
+            assert clause_id in clauses, f"{mutant.id}: unknown clause {clause_id}"
+            assert set(mutant.plans) & set(clauses[clause_id].plans), \
+                f"{mutant.id}: none of its plans {mutant.plans} verifies {clause_id} ({clauses[clause_id].plans})"
+
+
+def test_a_row_runs_the_plans_of_its_own_clauses_first_quickest_first():
+    mutant = mutant_named("plan:reply:POST/diagnosis-support:200:$.code.coding:null")  # FHIR-06: PLAN_009 only
+    assert mutant_item(mutant).plans == ("PLAN_009", "PLAN_010", "PLAN_012")
+    assert mutant_item(mutant_named("v2:accept:image:whitespace")).plans == ("PLAN_011", "PLAN_009")
+
+
+def test_the_kills_file_keeps_each_mutants_newest_outcome_and_names_the_campaigns(tmp_path):
+    from lhv.selftest import Campaign, Outcome, merge_kills
+
+    def campaign(status: str) -> Campaign:
+        item = mutant_item(mutant_named("plan:reply:POST/login:200:$.access_token:drop"))
+        caught = {"PLAN_001": ["reply-documented"]} if status == "killed" else {}
+        return Campaign(outcomes=[Outcome(item, status, 1, {}, caught, {})], harness={"commit": "abc"})
+
+    kills = tmp_path / "kills.json"
+    merge_kills(kills, campaign("survived"), "first")
+    merge_kills(kills, campaign("killed"), "second")
+    data = json.loads(kills.read_text())
+    assert data["mutants"] == {"plan:reply:POST/login:200:$.access_token:drop": {
+        "status": "killed", "caught_by": {"PLAN_001": ["reply-documented"]}, "run_id": "second"}}
+    assert [run["run_id"] for run in data["campaigns"]] == ["first", "second"]
+
+
+def test_a_campaign_can_keep_to_the_mutants_a_glob_matches():
+    from lhv.selftest import campaign_items
+
+    rows = campaign_items(faults=False, match=["v2:accept:image:*"])
+    assert rows and all(row.id.startswith("v2:accept:image:") for row in rows)
+    assert not campaign_items(faults=False, match=["nothing:*"])

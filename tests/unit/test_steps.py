@@ -46,3 +46,20 @@ def test_step_without_a_check_is_a_plan_defect(case):
         with StepRecorder(case)("do nothing", expect="anything"):
             pass
     assert case.steps[0].verdict == "error"
+
+
+def test_a_carry_on_step_files_its_failure_and_lets_the_case_go_on(case):
+    step = StepRecorder(case)
+    for route, ok in (("/a", False), ("/b", True), ("/c", False)):
+        with step(f"send {route}", expect="200", carry_on=True):
+            require("route-answers", ok, f"{route} failed", f"{route} answered")
+    assert [s.verdict for s in case.steps] == ["failed", "passed", "failed"]
+    assert [str(failure) for failure in case.carried] == ["[route-answers] /a failed", "[route-answers] /c failed"]
+
+
+def test_a_carry_on_step_still_raises_what_is_not_a_failed_check(case):
+    with pytest.raises(TargetError):
+        with StepRecorder(case)("send", expect="200", carry_on=True):
+            require("pre", True, "")
+            raise TargetError("down")
+    assert not case.carried

@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from lhv.contract import CONTENT_TYPES
+from lhv.device import switches
 
 ANALYSIS_SIDE = 128  # the longest side, in pixels, the stand-in AI looks at
 MAX_PIXELS = 40_000_000  # larger images are refused before decoding (decompression bombs)
@@ -52,14 +53,31 @@ class DecodedImage:
     byte_size: int
 
 
+def _accepted(reason: str) -> bool:
+    """A generated mutant (accept:image:<reason>) drops this rule: the device decodes leniently instead."""
+    return switches.on(f"accept:image:{reason}")
+
+
 def decode_base64(data: object) -> bytes:
     """Decodes standard, canonical, padded base64 (RFC 4648 §4); raises ImageRejected otherwise."""
     if not isinstance(data, str):
         raise ImageRejected("not_base64", f"{BASE64_ONLY}: data must be a base64 string")
+    if _accepted("not_base64") and data[:5].lower() != "data:" and not _URL_SAFE.fullmatch(data.rstrip("=")) \
+            and not _STANDARD.fullmatch(_WHITESPACE.sub("", data).rstrip("=")):
+        return data.encode("latin-1", "replace")  # the text taken as the image's bytes
     if data[:5].lower() == "data:":
-        raise ImageRejected("data_uri", f"{BASE64_ONLY}: remove the data: URI prefix")
+        if not _accepted("data_uri"):
+            raise ImageRejected("data_uri", f"{BASE64_ONLY}: remove the data: URI prefix")
+        data = data.partition(",")[2]
     if _WHITESPACE.search(data):
-        raise ImageRejected("whitespace", f"{BASE64_ONLY}: the data contains whitespace or line breaks")
+        if not _accepted("whitespace"):
+            raise ImageRejected("whitespace", f"{BASE64_ONLY}: the data contains whitespace or line breaks")
+        data = _WHITESPACE.sub("", data)
+    if _accepted("bad_padding") and len(data.rstrip("=")) % 4:
+        data = data.rstrip("=") + "=" * (-len(data.rstrip("=")) % 4)
+    if _accepted("url_safe_alphabet"):
+        data = data.replace("-", "+").replace("_", "/")
+
     body = data.rstrip("=")
     padding = len(data) - len(body)
     if "=" in body:
@@ -84,16 +102,16 @@ def sniff_type(raw: bytes) -> str | None:
 
 def decode_media(content_type: object, data: object) -> DecodedImage:
     """Decodes a media entry; raises ImageRejected with a reason code when it is not acceptable."""
-    if content_type not in CONTENT_TYPES:
+    if content_type not in CONTENT_TYPES and not _accepted("unsupported_content_type"):
         raise ImageRejected("unsupported_content_type",
                             f"contentType must be one of {', '.join(CONTENT_TYPES)}")
     raw = decode_base64(data)
     sniffed = sniff_type(raw)
     if sniffed is None:
         raise ImageRejected("not_an_image", "The data is base64 but not of a JPEG or PNG image")
-    if sniffed != content_type:
+    if sniffed != content_type and not _accepted("type_mismatch") and not _accepted("unsupported_content_type"):
         raise ImageRejected("type_mismatch", f"contentType is {content_type} but the data is a {sniffed} image")
-    return _decode_pixels(raw, content_type)
+    return _decode_pixels(raw, sniffed)
 
 
 def _decode_pixels(raw: bytes, content_type: str) -> DecodedImage:

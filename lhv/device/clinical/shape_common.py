@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationInfo, With
 from pydantic_core import PydanticCustomError
 
 from lhv.contract import CONDITION_BY_CODE, ICD11_SYSTEM
+from lhv.device import switches
 from lhv.device.clinical.model import ConditionProbability, Diagnosis
 from lhv.device.clinical.scoring import SystemScore
 from lhv.device.clinical.service import DiagnosisResult, MediaInput, SeverityResult
@@ -207,6 +208,8 @@ def elide(value: Any, key: str | None = None) -> Any:
         return [elide(v) for v in value]
     if isinstance(value, str):
         limit = ELIDE_AFTER if key == "data" else LONG_STRING
+        if switches.on("echo:image-data"):  # a generated mutant: inputs echoed whole, image data included
+            return value
         return value[:ELIDE_KEEP] + "..." if len(value) > limit else value
     return value
 

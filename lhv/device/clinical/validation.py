@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lhv.contract import BODY_SITE_BY_CODE, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE, SCORING_SYSTEMS, ItemSpec
+from lhv.device import switches
 
 FieldPath = tuple[str, ...]
 Loc = list[str | int]
@@ -72,7 +73,7 @@ def validate_severity_request(request: SeverityRequest, received_body: Any, *, l
     """
     where = loc_for or plan_loc_for(request)
     errors: list[ErrorDict] = []
-    if request.condition is None:
+    if request.condition is None and not _dropped("condition"):
         errors.append(_missing(where(("condition",)), received_body))
     errors += _system_errors(request, where)
     errors += _body_site_errors(request, received_body, where, require_body_site)
@@ -90,7 +91,14 @@ _SYSTEM_CHOICES = _choices([system.code for system in SCORING_SYSTEMS])
 _SITE_CHOICES = _choices(list(BODY_SITE_BY_CODE))
 
 
+def _dropped(rule: str) -> bool:
+    """A generated mutant (accept:severity:<rule>) drops this rule: the request is scored as if it held."""
+    return switches.on(f"accept:severity:{rule}")
+
+
 def _system_errors(request: SeverityRequest, where: LocFor) -> list[ErrorDict]:
+    if _dropped("systems"):
+        return []
     if not request.systems:
         return [{"type": "too_short", "loc": where(("systems",)),
                  "msg": "List should have at least 1 item after validation, not 0", "input": [],
@@ -106,8 +114,8 @@ def _body_site_errors(request: SeverityRequest, received_body: Any, where: LocFo
         zoned = any(SCORING_SYSTEM_BY_CODE[code].needs_zone for code in _known(request.systems))
         return [_missing(where(("body_site",)), received_body)] if zoned and require_body_site else []
     if site not in BODY_SITE_BY_CODE:
-        return [_literal(where(("body_site",)), site, _SITE_CHOICES)]
-    if "asalt" in request.systems and site not in SALT_WEIGHTS:
+        return [] if _dropped("body-site-code") else [_literal(where(("body_site",)), site, _SITE_CHOICES)]
+    if "asalt" in request.systems and site not in SALT_WEIGHTS and not _dropped("asalt-scalp"):
         scalp = ", ".join(SALT_WEIGHTS)
         return [_value_error(where(("body_site",)), f"asalt needs a scalp body site ({scalp}), not {site}", site)]
     return []
@@ -116,10 +124,13 @@ def _body_site_errors(request: SeverityRequest, received_body: Any, where: LocFo
 def _questionnaire_errors(request: SeverityRequest, where: LocFor) -> list[ErrorDict]:
     errors = []
     for code in _known(request.systems):
-        if SCORING_SYSTEM_BY_CODE[code].needs_answers and code not in request.answers:
+        if SCORING_SYSTEM_BY_CODE[code].needs_answers and code not in request.answers \
+                and not _dropped("questionnaire-needed"):
             errors.append(_value_error(where(("answers", code)),
                                        f"{code} needs a questionnaire response with its answers"))
     for code, answers in request.answers.items():
+        if code not in request.systems and _dropped("questionnaire-unlisted"):
+            continue
         if code not in request.systems:
             errors.append(_value_error(where(("answers", code)),
                                        f"questionnaire {code} is for a scoring system the request does not list", code))
@@ -129,10 +140,12 @@ def _questionnaire_errors(request: SeverityRequest, where: LocFor) -> list[Error
         system = SCORING_SYSTEM_BY_CODE[code]
         for item, value in answers.items():
             spec = system.answer(item)
+            if spec is None and _dropped("answer-code"):
+                continue
             if spec is None:
                 errors.append({"type": "extra_forbidden", "loc": where(("answers", code, item)),
                                "msg": "Extra inputs are not permitted", "input": item})
-            else:
+            elif not _dropped("answer-range"):
                 errors += _range_errors(spec, value, where(("answers", code, item, "value")))
         for spec in system.answers:
             if spec.code not in answers:

@@ -8,7 +8,7 @@ FAULTS: tuple[Fault, ...] = (
           ("PLAN_009",)),
     Fault("accepts-malformed-body",
           "the clinical routes drop unknown keys silently and coerce wrong types (\"4\" for 4) instead of 422",
-          ("PLAN_009",)),
+          ("PLAN_009", "PLAN_019")),
     Fault("rejects-png", "only image/jpeg is accepted: a valid PNG image gets 422", ("PLAN_010",)),
     Fault("accepts-data-uri", "a lenient decoder strips a `data:image/...;base64,` prefix instead of refusing it",
           ("PLAN_011",)),

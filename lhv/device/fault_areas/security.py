@@ -19,5 +19,6 @@ FAULTS: tuple[Fault, ...] = (
     Fault("5xx-on-unicode", "credentials pass through a legacy store that only speaks ASCII: a login or "
           "registration with a non-ASCII character gets a 500", ("PLAN_019",)),
     Fault("echo-credentials", "a debugging aid left on: a refusal (401, 422) echoes the password and bearer token "
-          "it was sent, as JSON keys and values, JSON- and HTML-escaped, percent-encoded and base64", ("PLAN_019",)),
+          "it was sent, as JSON keys and values, JSON- and HTML-escaped, percent-encoded and base64",
+          ("PLAN_019", "PLAN_016")),
 )
