@@ -130,8 +130,6 @@ FIXED: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("POST/login:200:$.expires_in_minutes", "TOKEN-LIFE-04", None),
     ("GET/health:200:$.status", "ROUTE-HEALTH-01", None),
     ("GET/device-information:200:$.version", "ROUTE-DEVINFO-02", None),
-    ("POST/users:201:$.email", "ACC-REG-01", None),
-    ("POST/users:201:$.role", "ACC-ROLE-01", None),
     ("POST/*:200:$.resourceType", "FHIR-01", None),
     ("POST/*:200:$.status", "FHIR-02", None),
     ("POST/*:200:$.issued", "FHIR-03", None),
