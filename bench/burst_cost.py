@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.device import bench_device
 from lhv.load.burst import BurstRequest, LoadDriver
-from lhv.profile import embedded_profile
+from lhv.session.profile import embedded_profile
 
 
 @dataclass(frozen=True)

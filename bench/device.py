@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from lhv.device.launcher import RunningDevice, start_device
 from lhv.device.settings import DeviceSettings
-from lhv.secrets import SECRETS
+from lhv.core.secrets import SECRETS
 
 UNLIMITED = 10**9  # the limits would otherwise answer 429 within the first window
 

@@ -12,7 +12,7 @@ from bench import wrk
 from bench.clinical import clinical_requests
 from bench.device import bench_device
 from bench.rows import Row, not_measured
-from lhv.dialects import dialect_named
+from lhv.contract.dialects import dialect_named
 from lhv.device.launcher import RunningDevice
 
 SECONDS = 5

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lhv.profile import Profile
+from lhv.session.profile import Profile
 
 
 @dataclass(frozen=True)

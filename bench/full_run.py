@@ -14,8 +14,8 @@ from bench.burst_cost import BurstCost
 from bench.floor import PlanFloor, run_floor
 from bench.memory import TreeSampler
 from bench.rows import Row, not_measured, ratio_row
-from lhv.pacing import budgets_for
-from lhv.profile import embedded_profile
+from lhv.core.pacing import budgets_for
+from lhv.session.profile import embedded_profile
 
 FLOOR_GOAL = 1.5
 MEMORY_GOAL_MIB = 400
@@ -205,7 +205,7 @@ def memory_rows(run: FullRun) -> list[Row]:
                                  + " (over the largest seen in the plans before it)")
     images = run.redaction_images
     if images.get("count"):
-        rows[0].notes.append(f"at the end the redaction registry (lhv.secrets.SECRETS) held {images['count']} image "
+        rows[0].notes.append(f"at the end the redaction registry (lhv.core.secrets.SECRETS) held {images['count']} image "
                              f"texts, {images['chars'] / 2**20:.0f} MiB of characters: it keeps every image text "
                              "registered during the run")
     if not rows[0].met:

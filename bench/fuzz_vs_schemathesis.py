@@ -139,7 +139,7 @@ def served(target: Target, scratch: Path) -> Iterator:
     from lhv.device.launcher import start_device
     from lhv.device.mutants import mutated_settings
     from lhv.device.settings import DeviceSettings
-    from lhv.secrets import SECRETS
+    from lhv.core.secrets import SECRETS
 
     state = Path(tempfile.mkdtemp(prefix="device-", dir=scratch))
     settings = mutated_settings(DeviceSettings(
@@ -199,14 +199,14 @@ hunt_seconds = {seconds:g}
 
 
 def _redacted_tail(text: str, limit: int = 300) -> str:
-    from lhv.secrets import SECRETS
+    from lhv.core.secrets import SECRETS
 
     return " ".join(SECRETS.redact(text).split())[-limit:]
 
 
 def run_harness(device, dialect: str, cases: int, budget_s: float, scratch: Path) -> ToolRun:
     """`lhv fuzz` against the device with this case count; its failed checks from the run's results.json."""
-    from lhv.clauses import failed_checks
+    from lhv.app.clauses import failed_checks
 
     bound = HUNT_BOUND * budget_s
     profile = write_profile(scratch / "profile.toml", device, dialect, cases, bound)
@@ -214,7 +214,7 @@ def run_harness(device, dialect: str, cases: int, budget_s: float, scratch: Path
     for label, (user, password) in _ACCOUNTS.items():
         env[user], env[password] = device.credentials[label]["username"], device.credentials[label]["password"]
     reports = scratch / "reports"
-    argv = [sys.executable, "-m", "lhv.cli", "fuzz", "--profile", str(profile), "--seed", str(SEED),
+    argv = [sys.executable, "-m", "lhv.app.cli", "fuzz", "--profile", str(profile), "--seed", str(SEED),
             "--reports-dir", str(reports), "--run-id", "bench", "--tester", "bench item 3"]
     try:
         done = subprocess.run(argv, cwd=scratch, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
@@ -241,8 +241,8 @@ def login_token(device, dialect: str) -> str:
     """A bearer token of the profile's user account, from the device's login route."""
     import httpx
 
-    from lhv.dialects import dialect_named
-    from lhv.secrets import SECRETS
+    from lhv.contract.dialects import dialect_named
+    from lhv.core.secrets import SECRETS
 
     login, account = dialect_named(dialect).route("login"), device.credentials["user"]
     form = dialect_named(dialect).login_form(account["username"], account["password"])
@@ -258,7 +258,7 @@ def login_token(device, dialect: str) -> str:
 def run_schemathesis(command: Path, device, dialect: str, budget_s: float, scratch: Path) -> ToolRun:
     """`schemathesis run` with its defaults, the harness's document, the user's token and --max-time budget."""
     from lhv.fuzz.document import document_for
-    from lhv.profile import load_profile
+    from lhv.session.profile import load_profile
 
     profile = load_profile(write_profile(scratch / "profile.toml", device, dialect, 1, budget_s))
     document, _ = document_for(profile)

@@ -69,7 +69,7 @@ def measure(sample: int | None = None, reports_dir: Path = REPO / "reports", *, 
 def _campaign(sample: int | None, reports_dir: Path, jobs: int) -> list[Row]:
     """Runs the campaign (merging into the evidence); returns its time row."""
     run_id = "selftest-" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    argv = [sys.executable, "-m", "lhv.cli", "selftest", "--reports-dir", str(reports_dir), "--run-id", run_id,
+    argv = [sys.executable, "-m", "lhv.app.cli", "selftest", "--reports-dir", str(reports_dir), "--run-id", run_id,
             "--kills", str(KILLS), "--jobs", str(jobs), "--no-faults"]
     if sample:
         argv += ["--sample", str(sample)]

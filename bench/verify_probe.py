@@ -21,7 +21,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from lhv.pacing import RatePacer
+from lhv.core.pacing import RatePacer
 
 PACING_CALLERS = {"lhv.harness.clinical_steps"}  # sleep for RatePacer.delay() before taking a short-lived token
 WAITS: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # plan → kind → seconds
@@ -72,7 +72,7 @@ def _sample_rss() -> None:
 
 def _redaction_images() -> dict[str, int]:
     """How many image texts the redaction registry holds at the end, and their characters (it keeps them all)."""
-    from lhv.secrets import SECRETS
+    from lhv.core.secrets import SECRETS
 
     images = getattr(SECRETS, "_images", None) or ()
     return {"count": len(images), "chars": sum(len(text) for text in images)}
@@ -87,9 +87,9 @@ def _write(path: Path) -> None:
 if __name__ == "__main__":
     RatePacer.before_send = _counting("pacing", RatePacer.before_send)
     RatePacer.wait_quiet = _counting("quiet client", RatePacer.wait_quiet)
-    time.sleep = _counting_sleep(time.sleep)  # after lhv.pacing is imported: the pacer keeps the original
+    time.sleep = _counting_sleep(time.sleep)  # after lhv.core.pacing is imported: the pacer keeps the original
     atexit.register(_write, Path(sys.argv[1]))
     threading.Thread(target=_sample_rss, name="rss-by-plan", daemon=True).start()
-    from lhv.cli import main
+    from lhv.app.cli import main
 
     sys.exit(main(["verify", *sys.argv[2:]]))

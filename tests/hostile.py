@@ -32,8 +32,8 @@ from urllib.parse import parse_qsl, quote
 import pytest
 
 from lhv.device import pki
-from lhv.errors import TargetError
-from lhv.evidence import CURRENT_CASE, CaseEvidence, Step
+from lhv.core.errors import TargetError
+from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
 
 MODES = ("yes-man", "silent-after-accept", "silent-after-tls", "trickling", "huge", "malformed", "malformed-json",
          "echoing")

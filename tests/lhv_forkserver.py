@@ -1,14 +1,14 @@
-"""Runs `python -m lhv.cli ...` in processes forked from one that has imported the harness once.
+"""Runs `python -m lhv.app.cli ...` in processes forked from one that has imported the harness once.
 
 Every end-to-end self-test runs the real command in its own process. A fresh interpreter spends
 seconds importing lhv, pytest, scipy, matplotlib and sslyze before the first plan starts; a child
-forked from this server starts with those modules loaded and runs the very same code: lhv/cli.py
+forked from this server starts with those modules loaded and runs the very same code: lhv/app/cli.py
 as __main__ (runpy's own -m), its own pid, cwd, environment, stdin, stdout and stderr, its exit
 code from SystemExit and a normal interpreter exit (atexit, thread joins). The embedded device it
 starts is forked in turn from a preloaded device process (tests/forked_device.py).
 
-What is preloaded keeps the child equal to a fresh process: the modules lhv/cli.py imports before
-pytest starts; the pytest plugins, loaded the way lhv.cli's own check of pytest arguments loads
+What is preloaded keeps the child equal to a fresh process: the modules lhv/app/cli.py imports before
+pytest starts; the pytest plugins, loaded the way lhv.app.cli's own check of pytest arguments loads
 them (with pytest's assert rewriting of their distributions, lhv's included); and third-party
 libraries whose distributions are no pytest plugin (pytest never rewrites their asserts). The rest
 of lhv and the plans load in the child as in a fresh process; tests/test_forkserver.py compares
@@ -62,7 +62,7 @@ def _forked_device():
 
 
 def _cli_imports() -> list[str]:
-    """The modules lhv/cli.py imports at its top level (a fresh `python -m lhv.cli` has them before pytest)."""
+    """The modules lhv/app/cli.py imports at its top level (a fresh `python -m lhv.app.cli` has them before pytest)."""
     names = []
     for node in ast.parse(CLI.read_text()).body:
         if isinstance(node, ast.Import):
@@ -75,7 +75,7 @@ def _cli_imports() -> list[str]:
 def _preload() -> None:
     for name in [*_cli_imports(), "pytest", "_pytest.config"]:
         _import(name)
-    # lhv.cli's own way of asking pytest about arguments: the plugins load as a fresh run loads them, with
+    # lhv.app.cli's own way of asking pytest about arguments: the plugins load as a fresh run loads them, with
     # pytest's assert rewriting of their distributions (lhv's included) on; the config is undone again
     from _pytest.config import _prepareconfig
 
@@ -111,7 +111,7 @@ def _serve(requests, replies: int) -> dict | None:
 
 
 def _become(request: dict, dispositions: dict, devices) -> None:
-    """Turns this forked child into `python -m lhv.cli ARGS` with the request's cwd, environment and files."""
+    """Turns this forked child into `python -m lhv.app.cli ARGS` with the request's cwd, environment and files."""
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
@@ -130,7 +130,7 @@ def _become(request: dict, dispositions: dict, devices) -> None:
         launcher.spawn = devices.spawner(request["devices"], launcher.spawn)
     for signum, handler in dispositions.items():  # as the interpreter set them up, before any preload
         signal.signal(signum, handler)
-    devices.run_as_main("lhv.cli")  # ends in SystemExit(code)
+    devices.run_as_main("lhv.app.cli")  # ends in SystemExit(code)
 
 
 def main() -> tuple | None:
@@ -188,7 +188,7 @@ class ForkServer:
         return self.process.poll() is None and fixed(env) == fixed(self.env)
 
     def run(self, args: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
-        """Runs `python -m lhv.cli ARGS` in a forked child, like subprocess.run(capture_output=True, text=True)."""
+        """Runs `python -m lhv.app.cli ARGS` in a forked child, like subprocess.run(capture_output=True, text=True)."""
         with tempfile.TemporaryDirectory(prefix="lhv-forked-") as scratch:
             out, err = Path(scratch) / "stdout", Path(scratch) / "stderr"
             request = {"args": args, "cwd": str(cwd), "env": env, "stdout": str(out), "stderr": str(err),
@@ -207,7 +207,7 @@ class ForkServer:
                 os.kill(started["pid"], signal.SIGKILL)
                 self._reply(time.monotonic() + 30, pid=started["pid"])
                 raise subprocess.TimeoutExpired(["lhv", *args], timeout, _text(out), _text(err))
-            command = [sys.executable, "-m", "lhv.cli", *args]
+            command = [sys.executable, "-m", "lhv.app.cli", *args]
             return subprocess.CompletedProcess(command, done["status"], _text(out), _text(err))
 
     def _reply(self, deadline: float, *, started: bool = False, pid: int | None = None) -> dict | None:
@@ -271,7 +271,7 @@ def _server() -> ForkServer | None:
 
 
 def run_cli(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
-    """`python -m lhv.cli ARGS` as subprocess.run(capture_output=True, text=True) gives it, forked where equal."""
+    """`python -m lhv.app.cli ARGS` as subprocess.run(capture_output=True, text=True) gives it, forked where equal."""
     if _LOCK.acquire(blocking=False):
         try:
             server = _server()
@@ -282,7 +282,7 @@ def run_cli(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float) 
                     server.close()
         finally:
             _LOCK.release()
-    return subprocess.run([sys.executable, "-m", "lhv.cli", *args], capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([sys.executable, "-m", "lhv.app.cli", *args], capture_output=True, text=True, timeout=timeout,
                           cwd=cwd, env=env)
 
 

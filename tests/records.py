@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from lhv.harness.run import RunState
-from lhv.profile import embedded_profile
+from lhv.session.run import RunState
+from lhv.session.profile import embedded_profile
 from lhv.record.roles import RecordSection
 from lhv.record.writer import write_record
 
@@ -17,7 +17,7 @@ def offline_record(reports: Path, *, run_id: str = "20261206T070000Z-test", reco
                    plans: tuple[str, ...] = ("PLAN_001",), tester: str = "Jane Doe (JD-017)") -> Path:
     """Writes the record of a run that selected plans and ran none (no device); returns its folder.
 
-    record: the profile's [record] table (set as lhv/profile.py will carry it, without validation).
+    record: the profile's [record] table (set as lhv/session/profile.py will carry it, without validation).
     """
     profile = embedded_profile()
     if record is not None:

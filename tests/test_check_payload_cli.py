@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lhv.cli import main
+from lhv.app.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 CLEAN = REPO / "payloads" / "customer" / "apasi-arm-left.json"
@@ -53,6 +53,6 @@ def test_a_folder_is_checked_file_by_file(capsys):
 
 
 def test_the_installed_command_runs(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "lhv.cli", "check-payload", str(CLEAN)], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "lhv.app.cli", "check-payload", str(CLEAN)], capture_output=True,
                           text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr

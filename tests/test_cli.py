@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from lhv.cli import main
+from lhv.app.cli import main
 
 
 def _closed_port() -> int:
@@ -78,7 +78,7 @@ def test_device_serve_on_a_busy_port_says_so_in_one_line(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "lhv.cli", "device", "serve", "--port", str(port),
+        done = subprocess.run([sys.executable, "-m", "lhv.app.cli", "device", "serve", "--port", str(port),
                                "--http-port", "0", "--state-dir", str(tmp_path / "state")],
                               capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stdout + done.stderr
@@ -87,13 +87,13 @@ def test_device_serve_on_a_busy_port_says_so_in_one_line(tmp_path):
 
 
 def test_device_serve_help_shows_defaults_and_host():
-    done = subprocess.run([sys.executable, "-m", "lhv.cli", "device", "serve", "--help"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "lhv.app.cli", "device", "serve", "--help"], capture_output=True,
                           text=True, timeout=60)
     assert "--host" in done.stdout and "(default: 8443)" in done.stdout and "(default: 127.0.0.1)" in done.stdout
 
 
 def test_a_listing_piped_into_head_ends_quietly():
-    done = subprocess.run(f"{sys.executable} -m lhv.cli device faults | head -1", shell=True, capture_output=True,
+    done = subprocess.run(f"{sys.executable} -m lhv.app.cli device faults | head -1", shell=True, capture_output=True,
                           text=True, timeout=60)
     assert done.stdout.count("\n") == 1 and "BrokenPipe" not in done.stderr, done.stderr
 

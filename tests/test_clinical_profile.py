@@ -5,8 +5,8 @@ from importlib import resources
 
 import pytest
 
-from lhv.labelled import read_manifest
-from lhv.payloads import IMAGES_DIR
+from lhv.contract.labelled import read_manifest
+from lhv.contract.payloads import IMAGES_DIR
 
 pytestmark = pytest.mark.slow
 

@@ -39,7 +39,7 @@ def _command_profile(tmp_path):
     return _profile(tmp_path, "command", f"""
         [accounts]
         registration = "command"
-        command = '{PYTHON} -m lhv.cli device add-user --state-dir {{device_state}} {{username}}'
+        command = '{PYTHON} -m lhv.app.cli device add-user --state-dir {{device_state}} {{username}}'
 
         [inspection]
         kind = "command"

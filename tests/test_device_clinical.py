@@ -17,8 +17,8 @@ from jsonschema import Draft202012Validator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lhv import oracle
-from lhv.contract import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
+from lhv.contract import oracle
+from lhv.contract.tables import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
 from lhv.device.clinical import plan_openapi
 from lhv.device.launcher import RunningDevice, start_device
 from lhv.device.settings import DeviceSettings

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from lhv.clauses import contract, failed_checks
+from lhv.app.clauses import contract, failed_checks
 from lhv.device.fault_areas import auth, clinical, security
 from lhv.device.faults import FAULTS
 from lhv.device.mutants import all_mutants

@@ -46,7 +46,7 @@ def pytest_configure(config):
 
 
 def _fresh(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lhv.cli", *args], capture_output=True, text=True, timeout=300,
+    return subprocess.run([sys.executable, "-m", "lhv.app.cli", *args], capture_output=True, text=True, timeout=300,
                           cwd=cwd, env=dict(os.environ))
 
 

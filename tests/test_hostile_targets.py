@@ -24,7 +24,7 @@ SECRETS = {"LHV_H_USER": "hostile.tester@example.org", "LHV_H_PASSWORD": "Hostil
            "LHV_H_USER2": "hostile.second@example.org", "LHV_H_PASSWORD2": "Second-Hostile-Pa55word%20x",
            "LHV_H_ADMIN": "hostile.admin@example.org", "LHV_H_ADMIN_PASSWORD": "Admin-Hostile-Pa55word<&>\"'"}
 # Runs lhv in this child and prints the harness process's peak resident set (VmHWM, MiB) and its exit code.
-MEASURE = ("import sys; from lhv.cli import main; from tests.hostile import peak_mib; code = main(sys.argv[1:]); "
+MEASURE = ("import sys; from lhv.app.cli import main; from tests.hostile import peak_mib; code = main(sys.argv[1:]); "
            "print('peak-rss-mib', peak_mib()); sys.exit(code)")
 
 

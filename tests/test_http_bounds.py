@@ -20,15 +20,15 @@ import httpcore
 import pytest
 import requests
 
-from lhv.bounds import Body, Deadline, _clamped, deadline
-from lhv.dialects.base import Route
-from lhv.errors import TargetError
+from lhv.core.bounds import Body, Deadline, _clamped, deadline
+from lhv.contract.dialects.base import Route
+from lhv.core.errors import TargetError
 from lhv.fuzz.transport import session_for
 from lhv.harness.transport_steps import PlainRoute, send_plain
-from lhv.http import DeadlinePassed, RecordingClient, redact_body
-from lhv.logsources import HttpLog
-from lhv.profile import TargetSection
-from lhv.secrets import SECRETS
+from lhv.core.http import DeadlinePassed, RecordingClient, redact_body
+from lhv.logs.sources import HttpLog
+from lhv.session.profile import TargetSection
+from lhv.core.secrets import SECRETS
 from tests.hostile import SLACK_S, HostileServer, encodings, ends_within, huge_body_sha256, in_case
 
 DEADLINE_S = 2.0
@@ -102,7 +102,7 @@ def test_a_small_answer_records_its_size_and_hash_and_reads_as_json(hostile_targ
 HUGE_CLIENT = """
 import json, ssl, sys
 from tests.hostile import peak_mib
-from lhv.http import RecordingClient
+from lhv.core.http import RecordingClient
 url, ca = sys.argv[1], sys.argv[2]
 with RecordingClient(url, verify=ssl.create_default_context(cafile=ca), timeout_s=30, deadline_s=150) as client:
     reply = client.request("GET", "/report")

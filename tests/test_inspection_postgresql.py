@@ -3,12 +3,12 @@
 import psycopg
 import pytest
 
-from lhv.credential_checks import hashes_differ, is_salted_slow_hash, meets_minimums, stored_is_not_password
-from lhv.credentials import load_minimums, recognise
+from lhv.checks.credentials import hashes_differ, is_salted_slow_hash, meets_minimums, stored_is_not_password
+from lhv.contract.credentials import load_minimums, recognise
 from lhv.device.users import PasswordScheme
-from lhv.errors import CheckFailed, TargetError
-from lhv.inspection import SqlHook
-from lhv.secrets import SECRETS
+from lhv.core.errors import CheckFailed, TargetError
+from lhv.inspection.hooks import SqlHook
+from lhv.core.secrets import SECRETS
 from tests.pg import postgres_server
 
 PASSWORD = "one password for two users"

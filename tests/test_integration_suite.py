@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lhv import payloads
+from lhv.contract import payloads
 from lhv.record.integrity import verify
 
 pytestmark = pytest.mark.slow

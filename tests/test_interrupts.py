@@ -54,7 +54,7 @@ def _run_until(tmp_path, plans: list[str], reached, act) -> tuple[int, str, dict
     the results and every child process seen."""
     scratch, reports = tmp_path / "tmp", tmp_path / "reports"
     scratch.mkdir()
-    args = [sys.executable, "-m", "lhv.cli", "verify", "--reports-dir", str(reports), "--run-id", "run"]
+    args = [sys.executable, "-m", "lhv.app.cli", "verify", "--reports-dir", str(reports), "--run-id", "run"]
     for plan in plans:
         args += ["--plan", plan]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path,

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from lhv import payloads
+from lhv.contract import payloads
 from lhv.device.launcher import start_device
 from lhv.device.routes_clinical import PLAN_SHAPE
 from lhv.device.routes_clinical_v2 import V2_SHAPE

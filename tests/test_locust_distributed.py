@@ -7,7 +7,7 @@ import pytest
 
 from lhv.device.launcher import start_device
 from lhv.device.settings import DeviceSettings
-from lhv.errors import NotApplicable
+from lhv.core.errors import NotApplicable
 from lhv.load.burst import BurstRequest, LoadDriver
 from lhv.load.judge import lane_findings, read_lane
 

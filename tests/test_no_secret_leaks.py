@@ -1,7 +1,7 @@
 """No password, token, stored hash or image data of a run appears in any artefact or on the console, in any form.
 
 `run_leaks` is the one scan: every file of a reports folder (text or binary, decoded with errors
-replaced) and the console, for every secret in every form `lhv.secrets.encodings` names (raw,
+replaced) and the console, for every secret in every form `lhv.core.secrets.encodings` names (raw,
 JSON- and HTML-escaped, percent-encoded, base64 and base64url, whole or inside a longer base64
 text), any JWT, and any piece of a fixture image.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from lhv.cli import main
-from lhv.harness.target import Target
-from lhv.secrets import SECRETS, find_leaks
+from lhv.app.cli import main
+from lhv.session.target import Target
+from lhv.core.secrets import SECRETS, find_leaks
 
 pytestmark = pytest.mark.slow
 

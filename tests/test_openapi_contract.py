@@ -26,7 +26,7 @@ def test_shipped_document_matches_the_devices(dialect, tmp_path):
 
 @pytest.mark.parametrize("dialect", sorted(DOCUMENTS))
 def test_every_route_of_the_dialect_is_documented(dialect, tmp_path):
-    from lhv.dialects import dialect_named
+    from lhv.contract.dialects import dialect_named
 
     documented = set(summary(shipped_document(dialect)))
     routes = {f"{route.method} {route.path}" for route in dialect_named(dialect).routes.values()}

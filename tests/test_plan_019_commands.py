@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lhv.cli import main
+from lhv.app.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ def test_an_unreadable_scanner_report_exits_2_naming_the_file(tmp_path, capsys):
 def test_lhv_fuzz_runs_only_the_fuzzing_with_the_hunt_budget_and_seed(tmp_path):
     profile = _embedded_profile(tmp_path, "[fuzzing]\ncases = 5\nseconds = 5\nhunt_cases = 24\nhunt_seconds = 20\n")
     reports = tmp_path / "reports"
-    done = subprocess.run([sys.executable, "-m", "lhv.cli", "fuzz", "--profile", str(profile), "--seed", "4242",
+    done = subprocess.run([sys.executable, "-m", "lhv.app.cli", "fuzz", "--profile", str(profile), "--seed", "4242",
                            "--reports-dir", str(reports)], capture_output=True, text=True, timeout=300,
                           cwd=tmp_path, env=os.environ.copy())
     assert done.returncode == 0, done.stdout + done.stderr
@@ -82,7 +82,7 @@ def test_lhv_fuzz_runs_only_the_fuzzing_with_the_hunt_budget_and_seed(tmp_path):
 def test_a_time_budget_that_runs_out_before_the_cases_ends_the_fuzzing_in_a_verdict_not_an_error(tmp_path):
     # 2000 cases cannot be sent in 2 s: each operation stops at its share of the time, and the run still passes
     profile = _embedded_profile(tmp_path, "[fuzzing]\ncases = 5\nseconds = 5\nhunt_cases = 2000\nhunt_seconds = 2\n")
-    done = subprocess.run([sys.executable, "-m", "lhv.cli", "fuzz", "--profile", str(profile), "--seed", "7",
+    done = subprocess.run([sys.executable, "-m", "lhv.app.cli", "fuzz", "--profile", str(profile), "--seed", "7",
                            "--reports-dir", str(tmp_path / "reports")], capture_output=True, text=True, timeout=300,
                           cwd=tmp_path, env=os.environ.copy())
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

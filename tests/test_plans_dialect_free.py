@@ -3,7 +3,7 @@
 The vocabulary is taken from the dialects themselves, so a field added to either shape is covered:
 every request key of the plan and v2 parsing models (both spellings the plan dialect takes), the
 keys the harness's dialects write, v2's spellings of body sites and items where they differ from
-the contract's codes, and the routes the dialects do not share. The intents' own words (lhv/intents.py:
+the contract's codes, and the routes the dialects do not share. The intents' own words (lhv/contract/intents.py:
 RequestField names such as `body_site`, the dataclass fields) are the plans' vocabulary and are not
 dialect field names, even where the plan dialect happens to spell a key the same way.
 
@@ -22,12 +22,12 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from lhv import intents
-from lhv.contract import BODY_SITES, SCORING_SYSTEMS
+from lhv.contract import intents
+from lhv.contract.tables import BODY_SITES, SCORING_SYSTEMS
 from lhv.device.clinical import plan_shape, v2_shape
-from lhv.dialects import dialect_named
-from lhv.intents import Image, SeverityRequest
-from lhv.spelling import v2_item, v2_site
+from lhv.contract.dialects import dialect_named
+from lhv.contract.intents import Image, SeverityRequest
+from lhv.contract.spelling import v2_item, v2_site
 
 REPO = Path(__file__).resolve().parents[1]
 PLANS = sorted((REPO / "verification").glob("plan_*.py"))

@@ -7,9 +7,9 @@ import pytest
 
 from lhv.device.launcher import start_device
 from lhv.device.settings import DeviceSettings
-from lhv.evidence import CURRENT_CASE, CaseEvidence, Step
-from lhv.http import RecordingClient
-from lhv.pacing import RatePacer, budgets_for
+from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
+from lhv.core.http import RecordingClient
+from lhv.core.pacing import RatePacer, budgets_for
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from lhv.cli import main
+from lhv.app.cli import main
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lhv.cli import main
+from lhv.app.cli import main
 from lhv.record.pdf import BROWSERS
 from tests.records import offline_record
 

@@ -8,13 +8,13 @@ import sys
 import pytest
 
 from lhv.record import integrity
-from lhv.selftest import QUICK
+from lhv.app.selftest import QUICK
 
 pytestmark = pytest.mark.slow
 
 
 def test_quick_selftest_kills_its_sample_and_prints_the_score_last(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "lhv.cli", "selftest", "--quick", "--jobs", "2",
+    run = subprocess.run([sys.executable, "-m", "lhv.app.cli", "selftest", "--quick", "--jobs", "2",
                           "--reports-dir", str(tmp_path), "--run-id", "quick"], capture_output=True, text=True,
                          timeout=600)
     lines = run.stdout.strip().splitlines()
@@ -35,7 +35,7 @@ def test_quick_selftest_kills_its_sample_and_prints_the_score_last(tmp_path):
 def test_selftest_refuses_a_bad_equivalents_file(tmp_path):
     bad = tmp_path / "eq.toml"
     bad.write_text('[equivalent]\n"plan:nope" = "why"\n')
-    run = subprocess.run([sys.executable, "-m", "lhv.cli", "selftest", "--quick", "--equivalents", str(bad),
+    run = subprocess.run([sys.executable, "-m", "lhv.app.cli", "selftest", "--quick", "--equivalents", str(bad),
                           "--reports-dir", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "unknown mutant 'plan:nope'" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1

@@ -65,7 +65,7 @@ def lhv(*args: str, device: RunningDevice, cwd: Path, password: str | None = Non
         timeout: float = 60) -> subprocess.CompletedProcess:
     env = {**os.environ, USER_ENV: device.credentials["user"]["username"],
            PASSWORD_ENV: password or device.credentials["user"]["password"]}
-    return subprocess.run([sys.executable, "-m", "lhv.cli", *args], capture_output=True, text=True, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "lhv.app.cli", *args], capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=timeout)
 
 
@@ -142,7 +142,7 @@ def test_two_probers_share_one_postgresql_store(device: RunningDevice, tmp_path:
     with postgres_server() as server:
         store = new_store_url(server)
         profile = write_profile(tmp_path, device, store_url=store)
-        probers = [subprocess.Popen([sys.executable, "-m", "lhv.cli", "probe", "--profile", str(profile),
+        probers = [subprocess.Popen([sys.executable, "-m", "lhv.app.cli", "probe", "--profile", str(profile),
                                      "--prober-id", prober, "--max-probes", "25"], cwd=tmp_path, text=True,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     env={**os.environ, USER_ENV: device.credentials["user"]["username"],

@@ -13,9 +13,10 @@ PLAN_001/002/004/005's and with the customer's own confirmations.
 
 import pytest
 
-from lhv.checks import detail_list, header_present, jwt_claims, require, status_is
-from lhv.contract import BODY_SITE_BY_CODE, BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
-from lhv.errors import Inconclusive, NotApplicable
+from lhv.checks.replies import detail_list, header_present, jwt_claims, status_is
+from lhv.core.outcomes import require
+from lhv.contract.tables import BODY_SITE_BY_CODE, BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
+from lhv.core.errors import Inconclusive, NotApplicable
 from lhv.harness.clinical_steps import check_diagnosis_report, check_severity_report, expect_payload_outcome
 from lhv.harness.transport_steps import REDIRECTS, plain_route, require_https_redirect_or_refusal, send_plain
 from lhv.integration.examples import Examples, bundled_mistakes, load_examples

@@ -8,7 +8,8 @@ a malformed login gets 422.
 import math
 import time
 
-from lhv.checks import detail_list, jwt_claims, jwt_header, no_token_in, require, same_body, status_is
+from lhv.checks.replies import detail_list, jwt_claims, jwt_header, no_token_in, same_body, status_is
+from lhv.core.outcomes import require
 
 PLAN_ID = "PLAN_001"
 

@@ -9,10 +9,11 @@ a token saved by an earlier run (the profile's token vault) is replayed after it
 import datetime as dt
 import time
 
-from lhv.checks import header_present, jwt_claims, require, status_is
+from lhv.checks.replies import header_present, jwt_claims, status_is
+from lhv.core.outcomes import require
 from lhv.harness.transport_steps import valid_request
-from lhv.errors import Inconclusive
-from lhv.harness.vault import TokenVault
+from lhv.core.errors import Inconclusive
+from lhv.session.vault import TokenVault
 
 PLAN_ID = "PLAN_002"
 LATE_MARGIN_S = 0.5  # the late call goes out this long before exp − clock skew

@@ -10,7 +10,8 @@ The test user's password and token cross plain HTTP on purpose: that is what thi
 
 import re
 
-from lhv.checks import header_present, no_token_in, require
+from lhv.checks.replies import header_present, no_token_in
+from lhv.core.outcomes import require
 from lhv.harness.transport_steps import (REDIRECTS, plain_route, require_https_redirect_or_refusal, send_plain,
                                         valid_request)
 

@@ -14,14 +14,15 @@ import json
 import time
 from urllib.parse import urlsplit
 
-from lhv.checks import require, status_is
-from lhv.findings import require_findings
+from lhv.checks.replies import status_is
+from lhv.core.outcomes import require
+from lhv.core.outcomes import require_findings
 from lhv.harness.bursts import limit_of, own_address, send_concurrently
-from lhv.logsources import json_records, log_source
-from lhv.pacing import ANONYMOUS, AUTHENTICATED
-from lhv.secrets import SECRETS, find_leaks
-from lhv.violation_fields import Known, added_lines, field_findings
-from lhv.violations import Violation, match, matching_findings, timestamp_findings, violation_entries
+from lhv.logs.sources import json_records, log_source
+from lhv.core.pacing import ANONYMOUS, AUTHENTICATED
+from lhv.core.secrets import SECRETS, find_leaks
+from lhv.logs.fields import Known, added_lines, field_findings
+from lhv.logs.violations import Violation, match, matching_findings, timestamp_findings, violation_entries
 
 PLAN_ID = "PLAN_008"
 
@@ -127,5 +128,5 @@ def _attach_matched(lhv_run, record, matching):
 
 
 def _shown(value):
-    """A field's value for the attachment; one the entry lacks is said so (lhv.violations marks it with an object)."""
+    """A field's value for the attachment; one the entry lacks is said so (lhv.logs.violations marks it with an object)."""
     return value if value is None or isinstance(value, (str, int, float, bool)) else "(no such field)"

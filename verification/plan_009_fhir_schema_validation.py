@@ -8,12 +8,13 @@ non-base64 images), bodies that are not JSON, and any severity request broken in
 (hypothesis) get 422 with a `detail` list naming the broken field, never a 5xx.
 """
 
-from lhv.checks import detail_list, require, status_is
+from lhv.checks.replies import detail_list, status_is
+from lhv.core.outcomes import require
 from lhv.harness.clinical_steps import (REPORT_KIND, check_diagnosis_report, check_fhir, check_severity_report,
                                         expect_payload_outcome, refused_at, severity_request_of)
 from lhv.harness.properties import budget_for, check_property
-from lhv.harness.severity_space import broken_requests
-from lhv.payloads import describe_error
+from lhv.fuzz.severity_space import broken_requests
+from lhv.contract.payloads import describe_error
 
 PLAN_ID = "PLAN_009"
 NOT_JSON = (b'{"subject": {', b"image=psoriasis.jpg", b'{"subject": {} ,}')  # cut off, a form, a trailing comma

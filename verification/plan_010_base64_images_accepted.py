@@ -6,9 +6,9 @@ both together, and a readable image that is no photo of skin, analysed with isVa
 severity assessment with one JPEG and one PNG, every score recomputed.
 """
 
-from lhv.checks import require
+from lhv.core.outcomes import require
 from lhv.harness.clinical_steps import check_diagnosis_report, check_severity_report, check_validity
-from lhv.intents import SeverityRequest
+from lhv.contract.intents import SeverityRequest
 
 PLAN_ID = "PLAN_010"
 IMAGES = {"JPEG": "psoriasis.jpg", "PNG": "psoriasis.png"}

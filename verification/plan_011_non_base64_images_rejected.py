@@ -8,9 +8,10 @@ image, and a content type that is not the image's.
 
 from collections.abc import Callable
 
-from lhv.harness.clinical_steps import Clinic, refused_at
-from lhv.intents import Image, RequestField, SeverityRequest
-from lhv.payloads import encode_image
+from lhv.harness.clinical_steps import refused_at
+from lhv.session.clinic import Clinic
+from lhv.contract.intents import Image, RequestField, SeverityRequest
+from lhv.contract.payloads import encode_image
 
 PLAN_ID = "PLAN_011"
 JPEG, PNG = "psoriasis.jpg", "psoriasis.png"

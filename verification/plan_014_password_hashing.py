@@ -11,11 +11,11 @@ plan is inconclusive ("not verifiable"), never passed.
 
 import secrets
 
-from lhv.checks import status_is
-from lhv.credential_checks import hashes_differ, is_salted_slow_hash, meets_minimums, stored_is_not_password
-from lhv.credentials import load_minimums
+from lhv.checks.replies import status_is
+from lhv.checks.credentials import hashes_differ, is_salted_slow_hash, meets_minimums, stored_is_not_password
+from lhv.contract.credentials import load_minimums
 from lhv.harness.credential_steps import attest, minimums_file, read_stored_credential
-from lhv.inspection import inspection_hook
+from lhv.inspection.hooks import inspection_hook
 
 PLAN_ID = "PLAN_014"
 

@@ -12,13 +12,14 @@ device need not offer POST /users at all: a 404 or 405 there is a refusal too.
 import secrets
 from dataclasses import replace
 
-from lhv.checks import header_present, require, status_is
-from lhv.credential_checks import reveals_no_credential
-from lhv.errors import NotApplicable
-from lhv.harness.accounts import CommandOutcome
+from lhv.checks.replies import header_present, status_is
+from lhv.core.outcomes import require
+from lhv.checks.credentials import reveals_no_credential
+from lhv.core.errors import NotApplicable
+from lhv.session.accounts import CommandOutcome
 from lhv.harness.credential_steps import read_stored_credential
-from lhv.inspection import inspection_hook
-from lhv.secrets import SECRETS
+from lhv.inspection.hooks import inspection_hook
+from lhv.core.secrets import SECRETS
 
 PLAN_ID = "PLAN_016"
 ROUTE_NOT_OFFERED = (404, 405)

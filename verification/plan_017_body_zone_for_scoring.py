@@ -13,12 +13,13 @@ site: each gets 200 with scores that agree with their recomputation, and 422 at 
 without it.
 """
 
-from lhv.checks import require, status_is
+from lhv.checks.replies import status_is
+from lhv.core.outcomes import require
 from lhv.harness.clinical_steps import (check_severity_report, expect_payload_outcome, refused_at,
                                         severity_request_of)
 from lhv.harness.properties import budget_for, check_property
-from lhv.harness.severity_space import ZONED, valid_requests
-from lhv.payloads import describe_error
+from lhv.fuzz.severity_space import ZONED, valid_requests
+from lhv.contract.payloads import describe_error
 
 PLAN_ID = "PLAN_017"
 SEED_PAYLOADS = ("plan-017-payload-1", "plan-017-payload-2")

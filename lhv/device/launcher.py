@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from lhv.device.settings import DeviceSettings
-from lhv.errors import TargetError
+from lhv.core.errors import TargetError
 
 START_TIMEOUT_S = 60
 

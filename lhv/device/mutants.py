@@ -229,7 +229,7 @@ def _standard(where: str) -> bool:
 
 def _zone_free(where: str) -> bool:
     """A v2 path into the additionalData of a system without a zone factor."""
-    from lhv.contract import SCORING_SYSTEM_BY_CODE
+    from lhv.contract.tables import SCORING_SYSTEM_BY_CODE
 
     found = re.search(r"\$\.patientEvolution\.([a-z0-9]+)\.additionalData", where)
     return bool(found) and found.group(1) in SCORING_SYSTEM_BY_CODE and \

@@ -11,8 +11,8 @@ import json
 import shlex
 from typing import Any
 
-from lhv.evidence import Exchange
-from lhv.secrets import SECRETS
+from lhv.core.evidence import Exchange
+from lhv.core.secrets import SECRETS
 
 BODY_LIMIT = 4000  # characters of a body shown on the line
 _LEFT_OUT = {"content-length", "connection", "accept-encoding", "host", "user-agent", "accept",

@@ -21,8 +21,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lhv.errors import ConfigError
-from lhv.profile import Profile
+from lhv.core.errors import ConfigError
+from lhv.session.profile import Profile
 
 DOCUMENTS = {"plan": "openapi-plan.json", "v2": "openapi-v2.json"}
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

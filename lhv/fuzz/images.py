@@ -13,8 +13,6 @@ redaction, so records show image data only as its size and hash.
 from __future__ import annotations
 
 import base64
-import struct
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -23,12 +21,12 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from lhv.secrets import SECRETS
+from lhv.contract.made_images import BOMB_SIZE, decompression_bomb
+from lhv.core.secrets import SECRETS
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 TYPE_KEYS = ("contentType", "content_type")  # how an image object names its content type (plan and v2)
 DATA_KEY = "data"
-BOMB_SIZE = (8000, 6000)  # 48 megapixels: above any sane per-image pixel budget, a few kB compressed
 PADDED_BYTES = 2 * 1024 * 1024
 BROKEN_KINDS = ("truncated", "corrupt", "wrong-type", "not-an-image", "oversized", "padded", "bad-base64")
 _NOT_AN_IMAGE = b"%PDF-1.4 lhv fuzzing: this is not a JPEG or PNG image. " * 6
@@ -80,22 +78,6 @@ def _other_type(content_type: str) -> str:
 
 
 @cache
-def decompression_bomb(width: int = BOMB_SIZE[0], height: int = BOMB_SIZE[1]) -> bytes:
-    """A valid 1-bit greyscale PNG of width × height white pixels (a few kilobytes)."""
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
-
-    row = b"\x00" + b"\xff" * ((width + 7) // 8)  # filter byte "none", then the packed pixels
-    pixels = zlib.compress(row * height, 9)
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-
-
-def blank_png(side: int = 64) -> bytes:
-    """A readable PNG of one white square: an image, but never a usable photo of skin."""
-    return decompression_bomb(side, side)
-
-
 def valid_variants(images: tuple[SourceImage, ...], content_type: str | None = None) -> st.SearchStrategy:
     """A valid image with its own content type (of content_type, when given)."""
     pool = [image for image in images if content_type in (None, image.content_type)] or list(images)

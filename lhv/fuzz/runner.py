@@ -45,14 +45,14 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
                                                response_headers_conformance, response_schema_conformance,
                                                status_code_conformance)
 
-from lhv.dialects import Dialect
-from lhv.evidence import CURRENT_CASE, CaseEvidence, Exchange, Step
+from lhv.contract.dialects import Dialect
+from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Exchange, Step
 from lhv.fuzz.curl import curl_line
 from lhv.fuzz.images import SourceImage, image_paths, with_images
 from lhv.fuzz.transport import session_for
-from lhv.http import RecordingClient
-from lhv.intents import Image
-from lhv.secrets import SECRETS
+from lhv.core.http import RecordingClient
+from lhv.contract.intents import Image
+from lhv.core.secrets import SECRETS
 
 CHECK_NAMES = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
                "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
@@ -397,7 +397,7 @@ def _intent_of(dialect: Dialect, operation: Any) -> str | None:
 
 def contract_bodies(dialect: Dialect, images: tuple[SourceImage, ...]) -> dict[str, st.SearchStrategy]:
     """Valid requests of the contract's space for the clinical intents, built by the dialect."""
-    from lhv.harness.severity_space import valid_requests
+    from lhv.fuzz.severity_space import valid_requests
 
     stand_in = tuple(Image(image.content_type, "", image.name) for image in images)
     with_data = {image.name: image for image in images}

@@ -17,8 +17,8 @@ from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
 
-from lhv.errors import TargetError
-from lhv.http import ConnectionRefused, DeadlinePassed, RecordingClient, Reply
+from lhv.core.errors import TargetError
+from lhv.core.http import ConnectionRefused, DeadlinePassed, RecordingClient, Reply
 
 # Headers the client sets itself for the body it sends and the connection it keeps.
 _HOP_HEADERS = {"content-length", "connection", "transfer-encoding", "host"}

@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from lhv.checks import require, status_is
-from lhv.errors import ConfigError, Inconclusive, NotApplicable
-from lhv.evidence import Step
-from lhv.harness.target import Target
-from lhv.http import RecordingClient, Reply
+from lhv.checks.replies import status_is
+from lhv.core.outcomes import require
+from lhv.core.errors import ConfigError, Inconclusive, NotApplicable
+from lhv.core.evidence import Step
+from lhv.session.target import Target
+from lhv.core.http import RecordingClient, Reply
 from lhv.load.burst import BurstRequest, BurstResult, LoadDriver
 from lhv.load.judge import burst_gap
-from lhv.pacing import ANONYMOUS
+from lhv.core.pacing import ANONYMOUS
 
 T = TypeVar("T")
 

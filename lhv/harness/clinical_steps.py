@@ -1,7 +1,7 @@
 """Plan steps shared by the clinical plans: images and payload files, requests, report checks and the score oracle.
 
 Every severity reply a plan sees goes through `check_severity_report`, which recomputes each
-system's score and zone contribution with lhv.oracle from the items and echoed answers the
+system's score and zone contribution with lhv.contract.oracle from the items and echoed answers the
 reply holds and the body site the request gave; a disagreement beyond ORACLE_TOLERANCE fails
 the plan that saw it. The record shows the device's score beside the recomputed one.
 """
@@ -9,124 +9,26 @@ the plan that saw it. The record shows the device's score beside the recomputed 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-from lhv import oracle
-from lhv.checks import require, status_is
-from lhv.contract import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
-from lhv.errors import CheckFailed, ConfigError
-from lhv.evidence import CURRENT_CASE, CaseEvidence, Step
-from lhv.fhir import device_elements, validate_device_schema, validate_fhir
-from lhv.fuzz.images import blank_png
-from lhv.harness.run import RunState
-from lhv.harness.target import Api, Target
-from lhv.http import Reply
-from lhv.pacing import AUTHENTICATED
-from lhv.intents import DiagnosisReport, Image, RequestField, SeverityReport, SeverityRequest
-from lhv.payloads import IMAGES_DIR, PAYLOADS_DIR, PayloadFile, content_type_of, describe_error, discover, \
-    encode_image, error_problems, find
+from lhv.contract import oracle
+from lhv.checks.replies import status_is
+from lhv.core.outcomes import require
+from lhv.contract.tables import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
+from lhv.core.errors import CheckFailed
+from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
+from lhv.contract.fhir import device_elements, validate_device_schema, validate_fhir
+from lhv.session.clinic import Clinic
+from lhv.core.http import Reply
+from lhv.contract.intents import DiagnosisReport, RequestField, SeverityReport, SeverityRequest
+from lhv.contract.payloads import PayloadFile, describe_error, error_problems
 
 ORACLE_TOLERANCE = 0.01  # CONTRACT.md §7: a score further than this from its recomputation is wrong
 PROBABILITY_SUM_TOLERANCE = 0.1  # CONTRACT.md §6: probabilities sum to 100 ± 0.1
-SUBJECT = "fake-patient-id"  # the seed's subject reference
-REPORT_KIND = {"diagnose": "diagnosis", "assess_severity": "severity"}  # operation → lhv.fhir report kind
-
-
-def profile_path(target: Target, value: str, default: Path) -> Path:
-    """A path the profile names (relative to the profile file), or the packaged default when empty."""
-    if not value:
-        return default
-    path = Path(target.expand(value)).expanduser()
-    source = Path(target.profile.source)
-    return path if path.is_absolute() or not source.is_file() else source.resolve().parent / path
-
-
-class Clinic:
-    """The clinical routes in the plans' words: images, payload files, requests, as the profile's user."""
-
-    def __init__(self, target: Target, api: Api, run: RunState) -> None:
-        self.target, self.api, self.run, self.dialect = target, api, run, api.dialect
-        settings = target.profile.clinical
-        self.images_dir = profile_path(target, settings.images_dir, IMAGES_DIR)
-        self.payloads_dir = profile_path(target, settings.payloads_dir, PAYLOADS_DIR)
-
-    def image(self, name: str, content_type: str | None = None) -> Image:
-        """An image of the images folder as standard base64 (its content type from the suffix unless given)."""
-        return self.image_file(self.images_dir / name, content_type)
-
-    @staticmethod
-    def image_file(path: Path, content_type: str | None = None) -> Image:
-        """Any image file as standard base64."""
-        return Image(content_type or content_type_of(path), encode_image(_read(path)), path.name)
-
-    @staticmethod
-    def unusable_image() -> Image:
-        """A readable PNG that is no photo of skin (a white square), as standard base64."""
-        return Image("image/png", encode_image(blank_png()), "a white 64 × 64 PNG made by the harness")
-
-    def image_bytes(self, name: str) -> bytes:
-        """An image file's bytes, for rejection cases that write them otherwise."""
-        return _read(self.images_dir / name)
-
-    def token(self) -> str:
-        """A token of the profile's user that is still valid when the request goes out.
-
-        The request may have to wait for the rate pacer; that wait comes first, so a short-lived
-        token (the embedded device's lives 4 s) is not taken near its end and then held while paced.
-        """
-        wait = self.target.pacer.delay(AUTHENTICATED)
-        if wait > 0:
-            time.sleep(wait)
-        return self.api.token(self.target.credentials("user"))
-
-    def send(self, operation: str, body: dict) -> Reply:
-        """Sends a JSON body to the route that serves an operation ('diagnose', 'assess_severity')."""
-        reply = self.api.call(operation, token=self.token(), json_body=body)
-        reply.request_json = body  # what the reply owes the request (its subject) is judged from it
-        return reply
-
-    def send_raw(self, operation: str, content: bytes) -> Reply:
-        """Sends bytes that claim to be JSON (for bodies that are not)."""
-        route = self.dialect.route(operation)
-        return self.api.client.request(route.method, route.path, token=self.token(), content=content,
-                                       headers={"Content-Type": "application/json"})
-
-    def diagnose(self, images: Sequence[Image], subject: str | None = SUBJECT) -> Reply:
-        """Asks for a diagnosis of these images of one lesion, in order."""
-        return self.send("diagnose", self.dialect.diagnosis_body(images, subject))
-
-    def assess(self, request: SeverityRequest) -> Reply:
-        """Asks for a severity assessment."""
-        return self.send("assess_severity", self.dialect.severity_body(request))
-
-    def payloads(self, operation: str | None = None, *, valid: bool | None = None) -> list[PayloadFile]:
-        """The payload files written in the target's dialect, optionally of one operation and validity."""
-        return [payload for payload in discover(self.payloads_dir)
-                if payload.dialect == self.dialect.name and operation in (None, payload.operation)
-                and valid in (None, payload.valid)]
-
-    def payload(self, name: str, plan_id: str | None = None) -> PayloadFile:
-        """The payload file of this name in the target's dialect, listed in the plan's test data."""
-        payload = find(name, self.dialect.name, self.payloads_dir)
-        if plan_id:
-            self.run.add_test_data(plan_id, payload.path, payload.description)
-        return payload
-
-    def send_payload(self, payload: PayloadFile) -> Reply:
-        """Sends a payload file's body with its images inlined."""
-        return self.send(payload.operation, payload.resolved(self.images_dir))
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(str(path), None, f"cannot read image ({exc.strerror})") from None
+REPORT_KIND = {"diagnose": "diagnosis", "assess_severity": "severity"}  # operation → lhv.contract.fhir report kind
 
 
 @dataclass

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lhv.attestation import load_attestation
-from lhv.checks import require
-from lhv.credentials import StoredCredential, recognise
-from lhv.credentials.verify import VERIFIABLE, verifies
-from lhv.errors import Inconclusive
-from lhv.harness.run import RunState
+from lhv.inspection.attestation import load_attestation
+from lhv.core.outcomes import require
+from lhv.contract.credentials import StoredCredential, recognise
+from lhv.contract.credentials.verify import VERIFIABLE, verifies
+from lhv.core.errors import Inconclusive
+from lhv.session.run import RunState
 from lhv.harness.steps import StepRecorder
-from lhv.harness.target import Credentials, Target
-from lhv.inspection import InspectionHook
+from lhv.session.target import Credentials, Target
+from lhv.inspection.hooks import InspectionHook
 
 
 def read_stored_credential(step: StepRecorder, hook: InspectionHook,
@@ -66,6 +66,6 @@ def attest(step: StepRecorder, target: Target, run: RunState, plan_id: str, ques
 
 def minimums_file() -> Path:
     """Returns the packaged OWASP minimums file, for the record's test data."""
-    from lhv.credentials.minimums import DEFAULT_MINIMUMS_FILE
+    from lhv.contract.credentials.minimums import DEFAULT_MINIMUMS_FILE
 
     return Path(str(DEFAULT_MINIMUMS_FILE))

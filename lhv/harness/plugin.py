@@ -8,19 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from lhv import catalog
-from lhv.checks import judge_reply_shapes
-from lhv.errors import ConfigError, HarnessFault, LhvError, TargetError
+from lhv.contract import catalog
+from lhv.checks.replies import judge_reply_shapes
+from lhv.core.errors import ConfigError, HarnessFault, LhvError, TargetError
 from lhv.fuzz.document import document_for
-from lhv.evidence import CURRENT_CASE, CaseEvidence
-from lhv.harness import interrupts, preflight, verdicts
-from lhv.harness.accounts import Accounts
-from lhv.harness.run import CaseResult, RunState, new_run_id
+from lhv.core.evidence import CURRENT_CASE, CaseEvidence
+from lhv.session import interrupts
+from lhv.session import preflight
+from lhv.session import verdicts
+from lhv.session.accounts import Accounts
+from lhv.session.run import CaseResult, RunState, new_run_id
 from lhv.harness.steps import StepRecorder
-from lhv.harness.target import Api, Target, open_target
-from lhv.http import CertificateRejected
-from lhv.reply_shapes import ReplyShapes
-from lhv.secrets import install_console_redaction
+from lhv.session.target import Api, Target, open_target
+from lhv.core.http import CertificateRejected
+from lhv.contract.reply_shapes import ReplyShapes
+from lhv.core.secrets import install_console_redaction
 
 _STATE = pytest.StashKey[RunState]()
 _CASE = pytest.StashKey[CaseEvidence]()
@@ -267,7 +269,7 @@ def load(target: Target, lhv_run: RunState, request: pytest.FixtureRequest):
 @pytest.fixture(scope="session")
 def clinic(target: Target, api: Api, lhv_run: RunState):
     """The clinical routes in the plans' words: images, payload files and requests as the profile's user."""
-    from lhv.harness.clinical_steps import Clinic
+    from lhv.session.clinic import Clinic
 
     return Clinic(target, api, lhv_run)
 

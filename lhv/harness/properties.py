@@ -22,10 +22,10 @@ from hypothesis import HealthCheck, Phase, Verbosity, configuration, given, reje
     settings
 from hypothesis import strategies as st
 
-from lhv.checks import require
-from lhv.errors import CheckFailed, TargetError
-from lhv.evidence import CURRENT_CASE, CaseEvidence, Step
-from lhv.harness.run import RunState
+from lhv.core.outcomes import require
+from lhv.core.errors import CheckFailed, TargetError
+from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
+from lhv.session.run import RunState
 
 SHRINK_REQUESTS_PER_EXAMPLE = 2  # shrinking may send this many times `examples` further examples
 

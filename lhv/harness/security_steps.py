@@ -8,19 +8,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from lhv.errors import CheckFailed
-from lhv.evidence import Step
-from lhv.findings import Finding, require_findings
+from lhv.core.errors import CheckFailed
+from lhv.core.evidence import Step
+from lhv.core.outcomes import Finding, require_findings
 from lhv.fuzz.document import document_for, links
 from lhv.fuzz.images import load_images
 from lhv.fuzz.runner import CHECK_NAMES, FuzzBudget, Fuzzer, OperationRun, contract_bodies
-from lhv.harness.accounts import Accounts
-from lhv.harness.clinical_steps import profile_path
-from lhv.harness.run import RunState
-from lhv.harness.target import Api, Target
-from lhv.payloads import IMAGES_DIR
+from lhv.session.accounts import Accounts
+from lhv.session.clinic import profile_path
+from lhv.session.run import RunState
+from lhv.session.target import Api, Target
+from lhv.contract.payloads import IMAGES_DIR
 from lhv.scanners.reports import ScannerReport, Severity, gate, load_report
-from lhv.secrets import SECRETS
+from lhv.core.secrets import SECRETS
 from lhv.security.probe import Probe
 from lhv.security.registry import Outcome, SecurityFinding
 

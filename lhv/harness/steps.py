@@ -6,9 +6,9 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from lhv.errors import CheckFailed, LhvError, PlanDefect, TargetError
-from lhv.evidence import CaseEvidence, Step
-from lhv.harness.verdicts import verdict_of_exception
+from lhv.core.errors import CheckFailed, LhvError, PlanDefect, TargetError
+from lhv.core.evidence import CaseEvidence, Step
+from lhv.session.verdicts import verdict_of_exception
 
 
 class StepRecorder:

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from lhv.checks import require
-from lhv.dialects.base import Route
-from lhv.harness.accounts import Accounts
-from lhv.harness.clinical_steps import Clinic
-from lhv.harness.target import Api, Target
-from lhv.http import ConnectionRefused, Reply
+from lhv.core.outcomes import require
+from lhv.contract.dialects.base import Route
+from lhv.session.accounts import Accounts
+from lhv.session.clinic import Clinic
+from lhv.session.target import Api, Target
+from lhv.core.http import ConnectionRefused, Reply
 
 REDIRECTS = (301, 302, 307, 308)  # any of them is a conformant redirect to HTTPS
 

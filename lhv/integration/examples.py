@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from lhv.errors import ConfigError
-from lhv.harness.clinical_steps import Clinic, profile_path
+from lhv.core.errors import ConfigError
+from lhv.session.clinic import profile_path
+from lhv.session.clinic import Clinic
 from lhv.lint import FileReport, check_file
-from lhv.payloads import PAYLOADS_DIR, PayloadError, PayloadFile
-from lhv.payloads import load as load_payload
+from lhv.contract.payloads import PAYLOADS_DIR, PayloadError, PayloadFile
+from lhv.contract.payloads import load as load_payload
 
 BUNDLED = PAYLOADS_DIR / "customer"
 MISTAKES = BUNDLED / "mistakes"

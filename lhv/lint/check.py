@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from lhv import payloads
+from lhv.contract import payloads
 from lhv.device.clinical.shape_common import RequestInvalid, parse_json
 from lhv.device.clinical.validation import ErrorDict
 from lhv.lint.explain import explain

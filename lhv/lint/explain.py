@@ -1,6 +1,6 @@
 """Turns a device error into what a person can fix: what is wrong, what is allowed there, a likely fix.
 
-The texts come from the contract's tables (lhv/contract.py) and the dialect's request schema;
+The texts come from the contract's tables (lhv/contract/tables.py) and the dialect's request schema;
 a code is always written the way the body's dialect spells it.
 """
 
@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from lhv.contract import BODY_SITES, CONDITIONS, CONTENT_TYPES, DIAGNOSIS_MAX_IMAGES, DIAGNOSIS_MIN_IMAGES, \
+from lhv.contract.tables import BODY_SITES, CONDITIONS, CONTENT_TYPES, DIAGNOSIS_MAX_IMAGES, DIAGNOSIS_MIN_IMAGES, \
     SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE, SCORING_SYSTEMS, ItemSpec
 from lhv.device.clinical.validation import ErrorDict
 from lhv.lint.paths import camel, last_key, snake, value_at

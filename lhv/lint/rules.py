@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from lhv.contract import CONTENT_TYPES, DIAGNOSIS_MAX_IMAGES, DIAGNOSIS_MIN_IMAGES
+from lhv.contract.tables import CONTENT_TYPES, DIAGNOSIS_MAX_IMAGES, DIAGNOSIS_MIN_IMAGES
 from lhv.device.clinical.imaging import ImageRejected, decode_base64, decode_media, sniff_type
 from lhv.device.clinical.shape_common import elide
 from lhv.device.clinical.validation import ErrorDict, validate_severity_request

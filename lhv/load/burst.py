@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from lhv.errors import HarnessFault, NotApplicable, TargetError
-from lhv.secrets import SECRETS
+from lhv.core.errors import HarnessFault, NotApplicable, TargetError
+from lhv.core.secrets import SECRETS
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 MAX_BURST_REQUESTS = 5000

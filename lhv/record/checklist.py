@@ -16,10 +16,10 @@ from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
 
-from lhv.attestation import Attestation, load_attestation
-from lhv.errors import ConfigError
-from lhv.harness import verdicts
-from lhv.harness.run import RunState
+from lhv.inspection.attestation import Attestation, load_attestation
+from lhv.core.errors import ConfigError
+from lhv.session import verdicts
+from lhv.session.run import RunState
 from lhv.integration.volume import arithmetic, duration, volume_verdicts
 from lhv.record.markdown import table_cell
 

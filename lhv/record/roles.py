@@ -1,7 +1,7 @@
 """Who may sign a record in which role: the profile's own roles, or the device maker's from the catalog.
 
 The catalog's role ids (verification/catalog.toml: testers, approver) are the device maker's, and the
-default. A profile whose [record] table (lhv.profile.RecordSection) names another organisation makes the run
+default. A profile whose [record] table (lhv.session.profile.RecordSection) names another organisation makes the run
 that organisation's (an integrator's): its record shows the roles that table lists, or none, never the
 maker's ids.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lhv.catalog import PlanEntry
-from lhv.profile import RecordSection, RolesSection
+from lhv.contract.catalog import PlanEntry
+from lhv.session.profile import RecordSection, RolesSection
 
 CATALOG = "verification/catalog.toml"
 MEANING_ROLES = {"authored": "testers", "reviewed": "reviewers", "approved": "approvers"}

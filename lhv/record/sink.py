@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from lhv.record.integrity import MANIFEST, SIGNATURES
-from lhv.secrets import SECRETS, SecretBook, find_leaks
+from lhv.core.secrets import SECRETS, SecretBook, find_leaks
 
 WITHHELD = ".withheld.txt"
 _PNG = b"\x89PNG\r\n\x1a\n"

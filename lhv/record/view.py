@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from lhv.record import signatures
 from lhv.record.roles import MEANING_ROLES, recorded_roles
-from lhv.secrets import SECRETS
+from lhv.core.secrets import SECRETS
 
 HTML = "record.html"
 PDF = "record.pdf"

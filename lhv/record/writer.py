@@ -12,16 +12,17 @@ from importlib import metadata
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from lhv import __version__, catalog
-from lhv.harness import verdicts
-from lhv.harness.run import RunState
+from lhv import __version__
+from lhv.contract import catalog
+from lhv.session import verdicts
+from lhv.session.run import RunState
 from lhv.record.checklist import checklist, summary_line, write_checklist
 from lhv.record.integrity import MANIFEST, write_manifest
 from lhv.record.markdown import write_markdown
 from lhv.record.roles import RecordSection, run_roles
 from lhv.record.sink import redact_folder
 from lhv.record.view import VIEWS, write_view
-from lhv.secrets import SECRETS
+from lhv.core.secrets import SECRETS
 
 RESULTS_SCHEMA_VERSION = "1.0"
 
@@ -50,14 +51,14 @@ def _git_tree() -> str:
 
 
 def _record_section(state: RunState) -> RecordSection | None:
-    # the profile's [record] table (lhv/record/roles.py), once lhv/profile.py carries it
+    # the profile's [record] table (lhv/record/roles.py), once lhv/session/profile.py carries it
     section = getattr(state.profile, "record", None)
     return section if isinstance(section, RecordSection) else None
 
 
 def _release(state: RunState) -> dict:
     """Returns the release version under test: the device's own word, else the profile's target.release."""
-    expected = getattr(state.profile.target, "release", "")  # target.release: being added to lhv/profile.py
+    expected = getattr(state.profile.target, "release", "")  # target.release: being added to lhv/session/profile.py
     reported = state.device.version if state.device and state.device.version else ""
     if reported:
         found = {"version": reported, "source": "the device-information reply"}

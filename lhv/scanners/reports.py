@@ -28,7 +28,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from lhv.errors import ConfigError
+from lhv.core.errors import ConfigError
 
 REPORT_KINDS = ("zap_json", "intruder_csv", "intruder_json")
 TEXT_LIMIT = 200  # characters kept of any free text (descriptions, evidence) from a report

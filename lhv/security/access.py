@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lhv.errors import NotApplicable
+from lhv.core.errors import NotApplicable
 from lhv.fuzz.document import operations
 from lhv.scanners.reports import Severity
 from lhv.security.probe import Probe

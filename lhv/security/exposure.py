@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import secrets
 
-from lhv.http import Reply
+from lhv.core.http import Reply
 from lhv.scanners.reports import Severity
-from lhv.secrets import SECRETS, encodings
+from lhv.core.secrets import SECRETS, encodings
 from lhv.security.probe import Probe
 from lhv.security.registry import Found, security_check
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from lhv.http import Reply
+from lhv.core.http import Reply
 from lhv.scanners.reports import Severity
 from lhv.security.probe import Probe, Sample
 from lhv.security.registry import Found, security_check

@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lhv.dialects.base import Route
+from lhv.contract.dialects.base import Route
 from lhv.fuzz.images import SourceImage
-from lhv.harness.accounts import Accounts
-from lhv.harness.target import Api, Credentials, Target
-from lhv.errors import TargetError
-from lhv.http import CertificateRejected, ConnectionRefused, Reply
-from lhv.intents import Image, SeverityRequest
-from lhv.secrets import SECRETS
+from lhv.session.accounts import Accounts
+from lhv.session.target import Api, Credentials, Target
+from lhv.core.errors import TargetError
+from lhv.core.http import CertificateRejected, ConnectionRefused, Reply
+from lhv.contract.intents import Image, SeverityRequest
+from lhv.core.secrets import SECRETS
 
 SUBJECT = "lhv-security-pass"
 

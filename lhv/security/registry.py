@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lhv.errors import NotApplicable
-from lhv.evidence import Exchange
-from lhv.http import Reply
+from lhv.core.errors import NotApplicable
+from lhv.core.evidence import Exchange
+from lhv.core.http import Reply
 from lhv.scanners.reports import Severity
 
 AREAS = ("tokens", "access", "injection", "resources", "exposure")

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 import httpx
 
-from lhv.bounds import Body, DeadlinePassed, bounded_client, deadline, read_capped
-from lhv.errors import TargetError
-from lhv.evidence import Exchange, current_case
-from lhv.http import HttpExchange, Reply, redact_body
-from lhv.pacing import AUTHENTICATED
+from lhv.core.bounds import Body, DeadlinePassed, bounded_client, deadline, read_capped
+from lhv.core.errors import TargetError
+from lhv.core.evidence import Exchange, current_case
+from lhv.core.http import HttpExchange, Reply, redact_body
+from lhv.core.pacing import AUTHENTICATED
 from lhv.scanners.reports import Severity
-from lhv.secrets import SECRETS
+from lhv.core.secrets import SECRETS
 from lhv.security.probe import Probe, Sample
 from lhv.security.registry import Found, security_check
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from lhv.http import Reply
+from lhv.core.http import Reply
 from lhv.scanners.reports import Severity
 from lhv.security import forgery
 from lhv.security.probe import Probe

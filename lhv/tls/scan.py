@@ -13,7 +13,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509 import DNSName, IPAddress, SubjectAlternativeName
 
-from lhv.errors import TargetError
+from lhv.core.errors import TargetError
 from lhv.tls.judge import CertificateFacts, TlsFacts
 
 # protocol → the name of sslyze's ScanCommand; sslyze is imported by scan() alone: every run imports this module

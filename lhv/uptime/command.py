@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lhv.errors import ConfigError, LhvError
+from lhv.core.errors import ConfigError, LhvError
 
 if TYPE_CHECKING:  # the commands import their heavy parts (numpy, matplotlib) only when they run
-    from lhv.profile import Profile, UptimeSection
+    from lhv.session.profile import Profile, UptimeSection
     from lhv.uptime.judgement import Window
     from lhv.uptime.prober import ProbeResult
     from lhv.uptime.probes import HttpProbes
@@ -64,8 +64,8 @@ def _open(url: str, source: str) -> ProbeStore:
 
 def run_probe(args: argparse.Namespace) -> int:
     """Probes the profile's target until stopped (SIGINT, SIGTERM) or bounded; returns the exit code."""
-    from lhv.harness.target import open_target
-    from lhv.profile import load_profile
+    from lhv.session.target import open_target
+    from lhv.session.profile import load_profile
     from lhv.uptime.config import display_url, make_probes, prober_id_for, store_url_for
     from lhv.uptime.probes import probe_continuously
 
@@ -160,7 +160,7 @@ def _now() -> str:
 
 def run_report(args: argparse.Namespace) -> int:
     """Judges a window from the store, prints the verdict and writes the record; returns the exit code."""
-    from lhv.profile import UptimeSection, load_profile
+    from lhv.session.profile import UptimeSection, load_profile
     from lhv.record.integrity import write_manifest
     from lhv.uptime.config import display_url, store_url_for
     from lhv.uptime.judgement import PASSED, judge_window

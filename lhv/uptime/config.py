@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from lhv.dialects import Dialect
-from lhv.errors import ConfigError
-from lhv.pacing import RatePacer
-from lhv.profile import Profile
-from lhv.secrets import SECRETS
+from lhv.contract.dialects import Dialect
+from lhv.core.errors import ConfigError
+from lhv.core.pacing import RatePacer
+from lhv.session.profile import Profile
+from lhv.core.secrets import SECRETS
 from lhv.uptime.probes import HttpProbes, Transaction, load_body
 
 SQLITE = "sqlite:///"

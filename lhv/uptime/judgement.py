@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lhv.profile import UptimeSection
+from lhv.session.profile import UptimeSection
 from lhv.uptime.store import ProbeStore, epoch_ms, utc_from_ms
 from lhv.uptime.verdict import Verdict, compute_availability
 

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import httpx
 
-from lhv.bounds import DeadlinePassed
+from lhv.core.bounds import DeadlinePassed
 from lhv.uptime.store import Probe, ProbeStore
 
 

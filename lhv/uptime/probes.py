@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 
-from lhv.bounds import Body, Deadline, DeadlinePassed, bounded_client, deadline, read_capped
-from lhv.dialects import Dialect
-from lhv.errors import CheckFailed, TargetError
-from lhv.evidence import Exchange
-from lhv.http import Reply
-from lhv.pacing import ANONYMOUS, AUTHENTICATED, RatePacer
+from lhv.core.bounds import Body, Deadline, DeadlinePassed, bounded_client, deadline, read_capped
+from lhv.contract.dialects import Dialect
+from lhv.core.errors import CheckFailed, TargetError
+from lhv.core.evidence import Exchange
+from lhv.core.http import Reply
+from lhv.core.pacing import ANONYMOUS, AUTHENTICATED, RatePacer
 from lhv.uptime.prober import WALL_CLOCK, Clock, ProbeResult, classify_exception, classify_response, run_prober
 from lhv.uptime.store import ProbeStore
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
-from lhv.secrets import SECRETS
+from lhv.core.secrets import SECRETS
 from lhv.uptime.judgement import Judgement
 from lhv.uptime.store import ProbeStore
 

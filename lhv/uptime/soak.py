@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lhv.errors import TargetError
-from lhv.profile import UptimeSoak
+from lhv.core.errors import TargetError
+from lhv.session.profile import UptimeSoak
 from lhv.uptime.report import WrittenFile
 
 LOCUSTFILE = Path(__file__).with_name("soak_locustfile.py")

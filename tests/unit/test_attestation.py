@@ -5,8 +5,8 @@ import hashlib
 
 import pytest
 
-from lhv.attestation import load_attestation
-from lhv.errors import ConfigError
+from lhv.inspection.attestation import load_attestation
+from lhv.core.errors import ConfigError
 
 VALID = """
 attested_by = "Jane Doe (JD-009), database administrator"

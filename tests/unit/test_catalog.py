@@ -4,7 +4,7 @@ import importlib
 import pkgutil
 
 import verification
-from lhv.catalog import catalog
+from lhv.contract.catalog import catalog
 
 
 def _plan_modules():
@@ -33,8 +33,8 @@ def test_every_plan_module_matches_its_catalog_entry():
 
 
 def test_the_integration_suite_holds_nothing_destructive_and_only_cases_that_exist():
-    from lhv.catalog import suite
-    from lhv.profile import PlansSection
+    from lhv.contract.catalog import suite
+    from lhv.session.profile import PlansSection
 
     integration = suite("integration")
     destructive = set(PlansSection().destructive)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lhv.harness.run import RunState
-from lhv.profile import embedded_profile
+from lhv.session.run import RunState
+from lhv.session.profile import embedded_profile
 from lhv.record.checklist import _requirements, checklist, summary_line
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from lhv.catalog import catalog
-from lhv.clauses import (CheckNames, _scan_sources, clause_coverage, clause_gaps, clause_trace, contract, failed_checks,
+from lhv.contract.catalog import catalog
+from lhv.app.clauses import (CheckNames, _scan_sources, clause_coverage, clause_gaps, clause_trace, contract, failed_checks,
                          known_checks, known_kills, parse_contract, render_markdown)
 from lhv.device.faults import FAULTS
-from lhv.errors import ConfigError
-from lhv.profile import Profile
+from lhv.core.errors import ConfigError
+from lhv.session.profile import Profile
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT_PAGE = REPO / "docs" / "contract.md"
@@ -107,7 +107,7 @@ def test_every_clause_has_a_check_and_a_kill_or_is_listed_open():
 
 def test_docs_contract_md_is_generated_from_the_clauses():
     assert CONTRACT_PAGE.read_text(encoding="utf-8") == render_markdown(), \
-        "docs/contract.md differs from verification/clauses.toml: run `python -m lhv.clauses > docs/contract.md`"
+        "docs/contract.md differs from verification/clauses.toml: run `python -m lhv.app.clauses > docs/contract.md`"
 
 
 def test_the_page_shows_each_clause_with_its_checks_kills_and_dialects():
@@ -171,7 +171,7 @@ def test_known_checks_follow_helpers_that_pass_a_name_on_and_read_the_registries
 
 def test_the_scan_follows_forwarders_two_levels_deep_and_ignores_other_findings(tmp_path):
     (tmp_path / "a.py").write_text(
-        "from lhv.evidence import CheckResult\n"
+        "from lhv.core.evidence import CheckResult\n"
         "from lhv.scanners.reports import Finding\n"
         "def record(name, ok):\n    CheckResult(name, ok, '')\n"
         "class Block:\n    def judge(self, label, ok):\n        record(label, ok)\n"
@@ -222,7 +222,7 @@ def test_failed_checks_keep_to_the_plans_asked_for():
 
 
 def test_a_generated_mutant_closes_a_clause_only_when_one_of_the_clauses_own_checks_killed_it(monkeypatch):
-    import lhv.clauses as clauses
+    import lhv.app.clauses as clauses
 
     clause = contract().clauses["ROUTE-DEVINFO-02"]
     mutant = "plan:reply:GET/device-information:200:$.version:alter"

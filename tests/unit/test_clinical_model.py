@@ -15,7 +15,7 @@ from hypothesis.extra.numpy import arrays
 from PIL import Image, ImageFilter
 from scipy.stats import binomtest
 
-from lhv.contract import CONDITIONS, SCORING_SYSTEM_BY_CODE, SCORING_SYSTEMS
+from lhv.contract.tables import CONDITIONS, SCORING_SYSTEM_BY_CODE, SCORING_SYSTEMS
 from lhv.device.clinical import model
 from lhv.device.clinical.model import Diagnosis, diagnose, features, grade_signs, hive_category, quality
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft202012Validator
 
-from lhv.contract import BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEMS
+from lhv.contract.tables import BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEMS
 from lhv.device.clinical import plan_openapi
 from lhv.device.clinical.plan_shape import read_severity
 from lhv.device.clinical.shape_common import RequestInvalid, elide, parse_json

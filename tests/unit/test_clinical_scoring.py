@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lhv.contract import BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
+from lhv.contract.tables import BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
 from lhv.device.clinical.scoring import (INTERPRETATION_BANDS, Interpretation, global_score_contribution, interpret,
                                          raw_score, score_system, zone_factor)
 

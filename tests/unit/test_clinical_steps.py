@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lhv.harness.clinical_steps import consistency_problems, ranking_problems, score_checks
-from lhv.intents import ConditionScore, Image, SeverityReport, SeverityRequest, SystemScore
+from lhv.contract.intents import ConditionScore, Image, SeverityReport, SeverityRequest, SystemScore
 
 IMAGE = Image("image/jpeg", "AAAA", "test.jpg")
 REQUEST = SeverityRequest(IMAGE, "EA80", "Atopic dermatitis", "arm_left", ("apasi", "ascorad"),

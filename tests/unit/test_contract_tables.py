@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from lhv import contract
-from lhv.contract import (BODY_SITE_BY_CAMEL, BODY_SITE_BY_CODE, BODY_SITES, CONDITION_BY_CODE, PASI_REGION_WEIGHTS,
+from lhv.contract import tables as contract
+from lhv.contract.tables import (BODY_SITE_BY_CAMEL, BODY_SITE_BY_CODE, BODY_SITES, CONDITION_BY_CODE, PASI_REGION_WEIGHTS,
                           RULE_OF_NINES_SHARES, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE)
 
 CONTRACT_SITES = (

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from argon2.low_level import Type, hash_secret
 
-from lhv.credentials import assess, different_salts, load_minimums, recognise
-from lhv.credentials.minimums import DEFAULT_MINIMUMS_FILE
-from lhv.errors import ConfigError
+from lhv.contract.credentials import assess, different_salts, load_minimums, recognise
+from lhv.contract.credentials.minimums import DEFAULT_MINIMUMS_FILE
+from lhv.core.errors import ConfigError
 
 PASSWORD = "Tr0ub4dor&3-correct-horse"
 # From the OpenBSD/John the Ripper bcrypt test vectors: the password "U*U" at cost 5.

@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
-from lhv.cli import main
-from lhv.credentials import recognise
+from lhv.app.cli import main
+from lhv.contract.credentials import recognise
 from lhv.device.settings import DeviceSettings
 
 PASSWORD = "a long enough password"

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from lhv.fhir import (device_elements, device_schema_validator, fhir_validator, standard_elements,
+from lhv.contract.fhir import (device_elements, device_schema_validator, fhir_validator, standard_elements,
                       validate_device_schema, validate_fhir)
 
 SCHEMA = "diagnostic_report.schema.json"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import shlex
 
-from lhv.evidence import Exchange
+from lhv.core.evidence import Exchange
 from lhv.fuzz.curl import BODY_LIMIT, curl_line
-from lhv.secrets import SECRETS
+from lhv.core.secrets import SECRETS
 
 
 def _exchange(headers: dict, body, method: str = "POST") -> Exchange:

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from PIL import Image
 
-from lhv.fuzz.images import (BOMB_SIZE, broken_variants, decompression_bomb, image_paths, image_variants,
-                             load_images, valid_variants, with_images)
-from lhv.payloads import IMAGES_DIR
+from lhv.contract.made_images import BOMB_SIZE, decompression_bomb
+from lhv.fuzz.images import broken_variants, image_paths, image_variants, load_images, valid_variants, with_images
+from lhv.contract.payloads import IMAGES_DIR
 
 IMAGES = load_images(IMAGES_DIR)
 MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG"}

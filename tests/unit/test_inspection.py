@@ -6,11 +6,12 @@ import textwrap
 
 import pytest
 
-from lhv.credential_checks import reveals_no_credential
+from lhv.checks.credentials import reveals_no_credential
 from lhv.device.users import PasswordScheme
-from lhv.errors import CheckFailed, ConfigError, TargetError
-from lhv.inspection import CommandHook, SqlHook, hide_long_words
-from lhv.secrets import SECRETS, SecretBook
+from lhv.core.errors import CheckFailed, ConfigError, TargetError
+from lhv.inspection.hooks import CommandHook, SqlHook
+from lhv.core.secrets import hide_long_words
+from lhv.core.secrets import SECRETS, SecretBook
 
 QUERY = "SELECT password_hash FROM users WHERE email = :username"
 
@@ -149,7 +150,7 @@ def test_a_reply_that_echoes_a_hash_of_the_password_is_caught():
     ('[accounts]\nregistration = "command"\n', "accounts.command"),
 ])
 def test_a_chosen_hook_without_its_settings_stops_at_profile_load(sections, key):
-    from lhv.profile import parse_profile
+    from lhv.session.profile import parse_profile
 
     raw = ('[target]\nname = "pre"\nbase_url = "https://api.example.org"\n'
            '[credentials]\nuser = { username_env = "U", password_env = "P" }\n' + sections).encode()

@@ -3,7 +3,7 @@
 import pytest
 
 from lhv.integration.volume import Traffic, judge, volume_verdicts
-from lhv.profile import embedded_profile
+from lhv.session.profile import embedded_profile
 
 
 def _seed(reports: int, logins: str = "reuse-token") -> Traffic:

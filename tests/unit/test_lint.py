@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lhv import payloads
+from lhv.contract import payloads
 from lhv.lint import check_file
 from lhv.lint.model import FileReport
 

@@ -7,9 +7,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from lhv.errors import ConfigError, NotApplicable, TargetError
-from lhv.logsources import CommandLog, FileLog, HttpLog, json_records, log_source
-from lhv.profile import LogsSection
+from lhv.core.errors import ConfigError, NotApplicable, TargetError
+from lhv.logs.sources import CommandLog, FileLog, HttpLog, json_records, log_source
+from lhv.session.profile import LogsSection
 
 LINES = ['{"event": "rate_limit_exceeded", "path": "/"}', '{"event": "login_failed"}']
 

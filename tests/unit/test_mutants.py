@@ -11,9 +11,9 @@ from lhv.device.app import create_app
 from lhv.device.context import DeviceContext
 from lhv.device.mutants import all_mutants, mutant_named, mutate_json, mutated_settings
 from lhv.device.settings import DeviceSettings
-from lhv.errors import ConfigError
-from lhv.clauses import contract
-from lhv.selftest import QUICK, Item, _packaged_equivalents, judge, load_equivalents, mutant_checks, mutant_item
+from lhv.core.errors import ConfigError
+from lhv.app.clauses import contract
+from lhv.app.selftest import QUICK, Item, _packaged_equivalents, judge, load_equivalents, mutant_checks, mutant_item
 
 PASSWORD = "a long enough password"
 
@@ -246,7 +246,7 @@ def test_a_row_runs_the_plans_of_its_own_clauses_first_quickest_first():
 
 
 def test_the_kills_file_keeps_each_mutants_newest_outcome_and_names_the_campaigns(tmp_path):
-    from lhv.selftest import Campaign, Outcome, merge_kills
+    from lhv.app.selftest import Campaign, Outcome, merge_kills
 
     def campaign(status: str) -> Campaign:
         item = mutant_item(mutant_named("plan:reply:POST/login:200:$.access_token:drop"))
@@ -263,7 +263,7 @@ def test_the_kills_file_keeps_each_mutants_newest_outcome_and_names_the_campaign
 
 
 def test_a_campaign_can_keep_to_the_mutants_a_glob_matches():
-    from lhv.selftest import campaign_items
+    from lhv.app.selftest import campaign_items
 
     rows = campaign_items(faults=False, match=["v2:accept:image:*"])
     assert rows and all(row.id.startswith("v2:accept:image:") for row in rows)

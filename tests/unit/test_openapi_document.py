@@ -5,11 +5,11 @@ from __future__ import annotations
 import schemathesis
 import pytest
 
-from lhv.contract import BODY_SITES, SCORING_SYSTEMS
-from lhv.errors import ConfigError
+from lhv.contract.tables import BODY_SITES, SCORING_SYSTEMS
+from lhv.core.errors import ConfigError
 from lhv.fuzz.document import (DOCUMENTS, OperationSummary, adjusted, differences, document_for, shipped_document,
                                summary)
-from lhv.profile import embedded_profile, parse_profile
+from lhv.session.profile import embedded_profile, parse_profile
 
 TWINNED = {
     "openapi": "3.1.0", "info": {"title": "t", "version": "1"},

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lhv import oracle
-from lhv.contract import BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
+from lhv.contract import oracle
+from lhv.contract.tables import BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
 from lhv.device.clinical.scoring import score_system
-from lhv.oracle import check, recompute, recompute_contribution
+from lhv.contract.oracle import check, recompute, recompute_contribution
 
 SEED_APASI = {"surface": 4, "erythema": 2, "induration": 3, "desquamation": 1}
 SEED_ASCORAD = {"surface": 78, "itchiness": 4, "sleeplessness": 6, "erythema": 2, "swelling": 1, "crusting": 0,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lhv.pacing import ANONYMOUS, AUTHENTICATED, Budget, RatePacer, budgets_for
+from lhv.core.pacing import ANONYMOUS, AUTHENTICATED, Budget, RatePacer, budgets_for
 
 
 class FakeTime:

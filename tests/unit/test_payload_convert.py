@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from lhv import cli
-from lhv.payload_convert import ConversionError, convert, convert_file, dumps
-from lhv.payloads import PAYLOADS_DIR, discover, load
+from lhv.app import cli
+from lhv.contract.payload_convert import ConversionError, convert, convert_file, dumps
+from lhv.contract.payloads import PAYLOADS_DIR, discover, load
 
 V2_DIR = PAYLOADS_DIR / "v2"
 PLAN_FILES = [payload for payload in discover(PAYLOADS_DIR) if payload.dialect == "plan"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lhv.payloads import (ENCODINGS, IMAGES_DIR, PAYLOADS_DIR, PayloadError, discover, echo_matches, encode_image,
+from lhv.contract.payloads import (ENCODINGS, IMAGES_DIR, PAYLOADS_DIR, PayloadError, discover, echo_matches, encode_image,
                           error_problems, find, load)
-from lhv.secrets import SecretBook
+from lhv.core.secrets import SecretBook
 
 JPEG = (IMAGES_DIR / "atopic_dermatitis.jpg").read_bytes()
 # The seed's PLAN_017 Payload 1, as its text shows it, with the image's base64 in place of the placeholder.

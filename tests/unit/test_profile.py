@@ -2,8 +2,8 @@
 
 import pytest
 
-from lhv.errors import ConfigError
-from lhv.profile import embedded_profile, load_profile, parse_profile
+from lhv.core.errors import ConfigError
+from lhv.session.profile import embedded_profile, load_profile, parse_profile
 
 VALID = b"""
 [target]

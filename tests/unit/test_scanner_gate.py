@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from lhv.errors import CheckFailed
-from lhv.evidence import CURRENT_CASE, CaseEvidence, Step
+from lhv.core.errors import CheckFailed
+from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
 from lhv.harness.security_steps import gate_scanner_report
-from lhv.profile import ConfigError, parse_profile
+from lhv.session.profile import ConfigError, parse_profile
 from lhv.scanners import load_report
 
 REPORTS = Path(__file__).resolve().parent.parent / "data" / "scanner_reports"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lhv.errors import ConfigError
+from lhv.core.errors import ConfigError
 from lhv.scanners import Finding, ScannerReportError, Severity, gate, load_report
 from lhv.scanners.reports import TEXT_LIMIT
 

@@ -2,7 +2,7 @@
 
 import base64
 
-from lhv.secrets import SecretBook
+from lhv.core.secrets import SecretBook
 
 
 def test_registered_secret_and_its_encodings_are_redacted():

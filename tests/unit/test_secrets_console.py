@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from lhv.secrets import find_leaks
+from lhv.core.secrets import find_leaks
 
 PASSWORD = "console \"pw\" <&> é+/-Zr81xq"
 TOKEN = "opaque-console-token-77d0c2e1b9"
@@ -16,7 +16,7 @@ import os
 
 import pytest
 
-from lhv.secrets import SECRETS, install_console_redaction
+from lhv.core.secrets import SECRETS, install_console_redaction
 
 PASSWORD, TOKEN = {PASSWORD!r}, {TOKEN!r}
 SECRETS.add(PASSWORD, "password")

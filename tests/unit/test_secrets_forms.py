@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lhv.device.echo import echoes
-from lhv.secrets import RedactingStream, SecretBook, encodings, find_leaks
+from lhv.core.secrets import RedactingStream, SecretBook, encodings, find_leaks
 
 PASSWORD = "pa\"ss <w&rd> 'x' /y\\z+é-Kq7"
 TOKEN = "opaque-token-4e1c9b7f2a"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lhv.errors import NotApplicable, TargetError
-from lhv.evidence import Exchange
+from lhv.core.errors import NotApplicable, TargetError
+from lhv.core.evidence import Exchange
 from lhv.scanners.reports import Severity
 from lhv.security import registry
 from lhv.security.registry import AREAS, CHECKS, Found, SecurityCheck, checks_of, run_check, security_check

@@ -2,9 +2,9 @@
 
 import pytest
 
-from lhv.checks import require
-from lhv.errors import Inconclusive, PlanDefect, TargetError
-from lhv.evidence import CURRENT_CASE, CaseEvidence
+from lhv.core.outcomes import require
+from lhv.core.errors import Inconclusive, PlanDefect, TargetError
+from lhv.core.evidence import CURRENT_CASE, CaseEvidence
 from lhv.harness.steps import StepRecorder
 
 

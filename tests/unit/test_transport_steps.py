@@ -3,10 +3,10 @@
 import httpx
 import pytest
 
-from lhv.errors import CheckFailed
-from lhv.evidence import Exchange
+from lhv.core.errors import CheckFailed
+from lhv.core.evidence import Exchange
 from lhv.harness.transport_steps import PlainRoute, require_https_redirect_or_refusal
-from lhv.http import Reply
+from lhv.core.http import Reply
 
 PLAIN = PlainRoute("http://device.test/health", "device.test", "/health")
 

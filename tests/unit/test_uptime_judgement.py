@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lhv.profile import UptimeSection
+from lhv.session.profile import UptimeSection
 from lhv.uptime.judgement import (
     Judgement, calendar_month, configured_window, judge_window, live_window, previous_month,
 )

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lhv.bounds import DeadlinePassed
-from lhv.dialects import dialect_named
+from lhv.core.bounds import DeadlinePassed
+from lhv.contract.dialects import dialect_named
 from lhv.uptime.prober import classify_exception
 from lhv.uptime.probes import HttpProbes, Transaction
 from tests.hostile import SLACK_S, HostileServer, ends_within
@@ -67,7 +67,7 @@ def test_a_deadline_passed_is_a_timeout():
 HUGE_PROBE = """
 import json, ssl, sys
 from tests.hostile import peak_mib
-from lhv.dialects import dialect_named
+from lhv.contract.dialects import dialect_named
 from lhv.uptime.probes import HttpProbes, Transaction
 url, ca = sys.argv[1], sys.argv[2]
 probes = HttpProbes(url, dialect_named("plan"), verify=ssl.create_default_context(cafile=ca), timeout_s=120,

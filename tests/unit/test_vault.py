@@ -3,7 +3,7 @@
 import stat
 import time
 
-from lhv.harness.vault import TokenVault
+from lhv.session.vault import TokenVault
 
 
 def test_vault_returns_only_expired_tokens_once(tmp_path):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from lhv.errors import CheckFailed, Inconclusive, NotApplicable, TargetError
-from lhv.harness.verdicts import exit_code, plan_verdict, run_verdict, verdict_of_exception
+from lhv.core.errors import CheckFailed, Inconclusive, NotApplicable, TargetError
+from lhv.session.verdicts import exit_code, plan_verdict, run_verdict, verdict_of_exception
 
 
 @pytest.mark.parametrize(("exc", "verdict"), [

@@ -1,9 +1,9 @@
-"""Each matched rate-limit log entry is judged field by field against what the harness knows (lhv.violation_fields)."""
+"""Each matched rate-limit log entry is judged field by field against what the harness knows (lhv.logs.fields)."""
 
 import pytest
 
-from lhv.violation_fields import Known, added_lines, field_findings
-from lhv.violations import Violation, match, violation_entries
+from lhv.logs.fields import Known, added_lines, field_findings
+from lhv.logs.violations import Violation, match, violation_entries
 
 KNOWN = Known("GET", (60, 60), 3.0, 62)
 GOOD = {"timestamp": "2026-12-06T07:20:11.411+00:00", "event": "rate_limit_exceeded", "client_ip": "127.0.0.1",

@@ -4,8 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from lhv.logsources import json_records
-from lhv.violations import Violation, match, matching_findings, timestamp_findings, violation_entries
+from lhv.logs.sources import json_records
+from lhv.logs.violations import Violation, match, matching_findings, timestamp_findings, violation_entries
 
 T0 = 1_800_000_000.0  # 2027-01-15T08:00:00Z
 

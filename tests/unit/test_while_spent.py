@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from lhv.errors import CheckFailed, ConfigError, Inconclusive, NotApplicable
-from lhv.evidence import CURRENT_CASE, CaseEvidence, Step
+from lhv.core.errors import CheckFailed, ConfigError, Inconclusive, NotApplicable
+from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
 from lhv.harness.bursts import (Limit, Probe, SpentUntil, _other_loopback, budget_spent_until, require_refused_until,
                                 require_served_until, second_client_address)
 from lhv.load.burst import Outcome
@@ -143,9 +143,9 @@ def listener():
 def _target(port, host="127.0.0.1", second=""):
     import ssl
 
-    from lhv.dialects import dialect_named
-    from lhv.harness.target import Target
-    from lhv.profile import parse_profile
+    from lhv.contract.dialects import dialect_named
+    from lhv.session.target import Target
+    from lhv.session.profile import parse_profile
 
     text = (f'[target]\nname = "t"\nbase_url = "https://{host}:{port}"\ntimeout_seconds = 2\n'
             '[credentials]\nuser = { username_env = "U", password_env = "P" }\n'
@@ -182,7 +182,7 @@ def test_a_recording_client_sends_from_its_source_address():
     """The server sees the client's source address: what per-IP limits and locks are kept by."""
     import http.server
 
-    from lhv.http import RecordingClient
+    from lhv.core.http import RecordingClient
 
     class Echo(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (the handler's name is http.server's)

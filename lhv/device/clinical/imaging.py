@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from lhv.contract import CONTENT_TYPES
+from lhv.contract.tables import CONTENT_TYPES
 from lhv.device import switches
 
 ANALYSIS_SIDE = 128  # the longest side, in pixels, the stand-in AI looks at

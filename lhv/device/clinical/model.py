@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from lhv.contract import CONDITIONS, SCORING_SYSTEM_BY_CODE
+from lhv.contract.tables import CONDITIONS, SCORING_SYSTEM_BY_CODE
 
 SIDE = 96  # every image is resampled to SIDE × SIDE before its features are read
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, ConfigDict, Field, WithJsonSchema
 
-from lhv.contract import BODY_SITE_BY_CODE, DIAGNOSIS_MAX_IMAGES, DIAGNOSIS_MIN_IMAGES, \
+from lhv.contract.tables import BODY_SITE_BY_CODE, DIAGNOSIS_MAX_IMAGES, DIAGNOSIS_MIN_IMAGES, \
     SCORING_SYSTEM_BY_CODE
 from lhv.device.clinical.service import MediaInput, RejectedImage, SeverityResult
 from lhv.device.clinical.shape_common import (Base64Text, DiagnosisInput, Number, RequestInvalid, SeverityInput,

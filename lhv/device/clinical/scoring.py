@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
-from lhv.contract import BODY_SITE_BY_CODE, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
+from lhv.contract.tables import BODY_SITE_BY_CODE, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
 
 CENT = Decimal("0.01")
 

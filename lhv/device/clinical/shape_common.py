@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationInfo, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
-from lhv.contract import CONDITION_BY_CODE, ICD11_SYSTEM
+from lhv.contract.tables import CONDITION_BY_CODE, ICD11_SYSTEM
 from lhv.device import switches
 from lhv.device.clinical.model import ConditionProbability, Diagnosis
 from lhv.device.clinical.scoring import SystemScore

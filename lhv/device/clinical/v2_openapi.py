@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import create_model
 
-from lhv.contract import SCORING_SYSTEM_BY_CODE
+from lhv.contract.tables import SCORING_SYSTEM_BY_CODE
 from lhv.device.clinical.plan_openapi import AdditionalData, DiagnosticReport, Score, _Doc, operation
 from lhv.device.clinical.v2_shape import DiagnosisBody, SeverityBody
 

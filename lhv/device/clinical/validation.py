@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lhv.contract import BODY_SITE_BY_CODE, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE, SCORING_SYSTEMS, ItemSpec
+from lhv.contract.tables import BODY_SITE_BY_CODE, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE, SCORING_SYSTEMS, ItemSpec
 from lhv.device import switches
 
 FieldPath = tuple[str, ...]

@@ -1,0 +1,1 @@
+"""The lhv command and the harness's self-qualification (clauses, selftest)."""

@@ -1,0 +1,1 @@
+"""The named checks plans and engines judge replies and stored credentials with."""

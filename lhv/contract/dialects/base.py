@@ -1,0 +1,132 @@
+"""The interface every API dialect implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lhv.core.http import Reply
+from lhv.contract.intents import DiagnosisReport, Image, RequestField, SeverityReport, SeverityRequest
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """A login's result as plans see it."""
+
+    access_token: str
+    token_type: str
+    lifetime_seconds: int | None
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """The software under test, as the device describes itself."""
+
+    name: str
+    manufacturer: str
+    version: str
+    udi: str | None
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route of the dialect: method and path below the base URL."""
+
+    method: str
+    path: str
+    needs_token: bool
+
+
+class Dialect(ABC):
+    """Turns intents into requests and responses into facts, for one API generation."""
+
+    name: str
+    routes: dict[str, Route]
+
+    def route(self, intent: str) -> Route:
+        """Returns the route that serves an intent such as 'login' or 'diagnose'."""
+        return self.routes[intent]
+
+    @abstractmethod
+    def login_form(self, username: str, password: str) -> dict[str, str]:
+        """Returns the login form for these credentials."""
+
+    @abstractmethod
+    def read_token(self, reply: Reply) -> TokenGrant:
+        """Reads a successful login reply; raises CheckFailed if it lacks what the contract says."""
+
+    @abstractmethod
+    def registration_body(self, username: str, password: str, role: str | None) -> dict:
+        """Returns the body that registers a user (role None leaves it to the device)."""
+
+    @abstractmethod
+    def read_device_info(self, reply: Reply) -> DeviceInfo:
+        """Reads the device-information reply."""
+
+    # ---- clinical routes (CONTRACT.md §5–§8) --------------------------------------------------------
+
+    report_schema: str = "diagnostic_report.schema.json"  # the device's own report schema, in lhv/data
+
+    @abstractmethod
+    def diagnosis_body(self, images: Sequence[Image], subject: str | None) -> dict:
+        """Returns the diagnosis-support body for these images (in order) of one subject."""
+
+    @abstractmethod
+    def severity_body(self, request: SeverityRequest) -> dict:
+        """Returns the severity-assessment body for a request; fields set to None are left out."""
+
+    def expresses(self, request: SeverityRequest) -> bool:
+        """True when the dialect's bodies can say this request (v2 cannot list answers for a system it
+        does not request); a property draws only requests the target's dialect can say."""
+        return True
+
+    def subject_of(self, body: dict) -> str | None:
+        """The subject reference a clinical request body names, or None."""
+        subject = body.get("subject")
+        reference = subject.get("reference") if isinstance(subject, dict) else None
+        return reference if isinstance(reference, str) else None
+
+    @abstractmethod
+    def severity_request_of(self, body: dict) -> SeverityRequest:
+        """Reads a valid severity body of this dialect back into a request (for payload files)."""
+
+    @abstractmethod
+    def read_diagnosis(self, reply: Reply) -> DiagnosisReport:
+        """Reads a diagnosis reply; raises CheckFailed naming what it lacks."""
+
+    @abstractmethod
+    def read_severity(self, reply: Reply) -> SeverityReport:
+        """Reads a severity reply; raises CheckFailed naming what it lacks."""
+
+    @abstractmethod
+    def field_loc(self, operation: str, field: RequestField | str, request: SeverityRequest | None = None) -> Loc:
+        """Where an error about a request field points in this dialect (an error's `loc` starts with it).
+
+        `request` places questionnaire fields, whose position depends on the request's answers.
+        """
+
+    @abstractmethod
+    def without_field(self, body: dict, operation: str, field: RequestField | str) -> dict:
+        """Returns a copy of a body with a field left out, whichever spelling the body uses."""
+
+    def validation_errors(self, reply: Reply) -> list[dict[str, Any]]:
+        """The errors of a validation reply (CONTRACT.md §8: `{"detail": [{"type", "loc", "msg"}]}`)."""
+        body = reply.json()
+        detail = body.get("detail") if isinstance(body, dict) else None
+        return [error for error in detail if isinstance(error, dict)] if isinstance(detail, list) else []
+
+    def errors_at(self, reply: Reply, operation: str, field: RequestField | str,
+                  request: SeverityRequest | None = None) -> list[dict[str, Any]]:
+        """The reply's errors whose `loc` lies at or below a request field."""
+        where = self.field_loc(operation, field, request)
+        return [error for error in self.validation_errors(reply)
+                if isinstance(error.get("loc"), list) and tuple(error["loc"][:len(where)]) == where]
+
+    def error_points_at(self, reply: Reply, operation: str, field: RequestField | str,
+                        request: SeverityRequest | None = None) -> bool:
+        """True when some error of the reply points at the request field."""
+        return bool(self.errors_at(reply, operation, field, request))

@@ -1,0 +1,170 @@
+"""The v2 dialect: the shape the device's current public SDK and documentation describe (CONTRACT.md Appendix).
+
+What differs from the plan dialect: the severity route (/severity-assessment/automatic/local),
+images as `payload[].contentAttachment`, the known condition as a FHIR CodeableConcept, body sites
+in camelCase, the systems and their answers as one `scoringSystem` map keyed by system, two item
+names (`itchiness` → `pruritus`, `hive` → `wheals`), and the severity reply's `patientEvolution`,
+which holds a key for every supported system (null where not requested) with items keyed by name.
+Login, registration, device information and the diagnosis reply are the plan dialect's.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+from lhv.contract.tables import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
+from lhv.contract.dialects.base import Loc, Route
+from lhv.contract.dialects.plan import PlanDialect, _analyses, _ranked  # the report frame and image analyses are the plan dialect's
+from lhv.contract.dialects.reading import ShapeReader
+from lhv.core.http import Reply
+from lhv.contract.intents import Image, RequestField, SeverityReport, SeverityRequest, SystemScore
+from lhv.contract.spelling import item_of_v2, plan_only_item, site_of_v2, v2_item, v2_site
+
+# Where each top-level request field sits, below "body".
+_KEYS = {"subject": "subject", "images": "payload", "condition": "knownCondition", "body_site": "bodySite",
+         "systems": "scoringSystem"}
+_ATTACHMENT_KEYS = {"image_data": "data", "image_type": "contentType"}
+CODING_SYSTEM_DISPLAY = "ICD-11"
+
+
+class V2Dialect(PlanDialect):
+    """CONTRACT.md Appendix ("v2")."""
+
+    name = "v2"
+    routes = {**PlanDialect.routes, "assess_severity": Route("POST", "/severity-assessment/automatic/local", True)}
+    report_schema = "diagnostic_report_v2.schema.json"
+
+    # ---- requests ---------------------------------------------------------------------------------
+
+    def diagnosis_body(self, images: Sequence[Image], subject: str | None) -> dict:
+        body: dict[str, Any] = {"subject": {"reference": subject}} if subject is not None else {}
+        return body | {"payload": [_attachment(image) for image in images]}
+
+    def expresses(self, request: SeverityRequest) -> bool:
+        """v2 lists the systems and their answers in one map: answers for a system not listed, or a system
+        listed twice, cannot be written."""
+        return set(request.answers) <= set(request.systems) and len(set(request.systems)) == len(request.systems)
+
+    def severity_body(self, request: SeverityRequest) -> dict:
+        if not self.expresses(request):
+            raise ValueError("the v2 dialect cannot write this request: its scoringSystem map lists each system "
+                             f"once with its answers (systems {list(request.systems)}, answers for "
+                             f"{list(request.answers)})")
+        body: dict[str, Any] = {"subject": {"reference": request.subject}} if request.subject is not None else {}
+        body["payload"] = _attachment(request.image)
+        if request.condition_code is not None:
+            coding = {"system": ICD11_SYSTEM, "systemDisplay": CODING_SYSTEM_DISPLAY, "code": request.condition_code}
+            if request.condition_display is not None:
+                coding["display"] = request.condition_display
+            conclusion: dict[str, Any] = {"coding": [coding]}
+            if request.condition_display is not None:
+                conclusion["text"] = request.condition_display
+            body["knownCondition"] = {"conclusion": conclusion}
+        if request.body_site is not None:
+            body["bodySite"] = v2_site(request.body_site)
+        body["scoringSystem"] = {
+            system: ({"questionnaireResponse": {"item": {v2_item(code): value
+                                                         for code, value in request.answers[system].items()}}}
+                     if system in request.answers else {})
+            for system in request.systems}
+        return body
+
+    def severity_request_of(self, body: dict) -> SeverityRequest:
+        attachment = (body.get("payload") or {}).get("contentAttachment") or {}
+        conclusion = (body.get("knownCondition") or {}).get("conclusion") or {}
+        coding = (conclusion.get("coding") or [{}])[0]
+        systems = body.get("scoringSystem") or {}
+        responses = {system: (entry or {}).get("questionnaireResponse") for system, entry in systems.items()}
+        answers = {system: {_contract_item(name): value for name, value in response.get("item", {}).items()}
+                   for system, response in responses.items() if isinstance(response, dict)}
+        site = body.get("bodySite")
+        return SeverityRequest(Image(str(attachment.get("contentType")), str(attachment.get("data", "")),
+                                     "request body"),
+                               coding.get("code"), coding.get("display", conclusion.get("text")),
+                               None if site is None else site_of_v2(site) or site, tuple(systems), answers,
+                               (body.get("subject") or {}).get("reference"))
+
+    # ---- replies ----------------------------------------------------------------------------------
+
+    def read_severity(self, reply: Reply) -> SeverityReport:
+        reader = ShapeReader("severity reply")
+        body = reader.root(reply.json())
+        systems: dict[str, SystemScore] = {}
+        evolution = reader.node(body, "patientEvolution", "$")
+        if evolution is not None:
+            absent = [code for code in SCORING_SYSTEM_BY_CODE if code not in evolution]
+            if absent:
+                reader.problem(f"$.patientEvolution has no key for {', '.join(absent)} (v2 holds a key for every "
+                               "supported system, null where not requested)")
+            for code, entry in evolution.items():
+                if entry is not None:
+                    systems[code] = _system_score(reader, code, entry, f"$.patientEvolution.{code}")
+        report = SeverityReport(systems, body or {}, _analyses(reader, body), _ranked(reader, body, "diagnosis"))
+        reader.require("severity-reply-shape", f"results for {', '.join(systems) or 'no system'}")
+        return report
+
+    # ---- where fields sit --------------------------------------------------------------------------
+
+    def field_loc(self, operation: str, field: RequestField | str, request: SeverityRequest | None = None) -> Loc:
+        field = RequestField(field) if isinstance(field, str) else field
+        if field.name == "body":
+            return ("body",)
+        if field.name in ("image", *_ATTACHMENT_KEYS):
+            index = (field.image,) if operation == "diagnose" and field.image is not None else ()
+            attachment = ("contentAttachment", _ATTACHMENT_KEYS[field.name]) if field.name in _ATTACHMENT_KEYS else ()
+            return ("body", "payload", *index, *attachment)
+        if field.name in ("answers", "answer"):
+            if field.system is None:
+                return ("body", "scoringSystem")
+            questionnaire: Loc = ("body", "scoringSystem", field.system, "questionnaireResponse")
+            if field.name == "answer" and field.item is not None:
+                return (*questionnaire, "item", v2_item(field.item))
+            return questionnaire
+        return ("body", _KEYS[field.name])
+
+    def without_field(self, body: dict, operation: str, field: RequestField | str) -> dict:
+        name = field if isinstance(field, str) else field.name
+        if name == "answers":  # every system's questionnaire, the systems kept
+            kept = copy.deepcopy(body)
+            for entry in (kept.get("scoringSystem") or {}).values():
+                if isinstance(entry, dict):
+                    entry.pop("questionnaireResponse", None)
+            return kept
+        if name not in _KEYS:
+            raise ValueError(f"the v2 dialect cannot leave out {name!r}: it is not a top-level field")
+        return {key: copy.deepcopy(value) for key, value in body.items() if key != _KEYS[name]}
+
+
+def _attachment(image: Image) -> dict:
+    return {"contentAttachment": {"contentType": image.content_type, "data": image.data}}
+
+
+def _contract_item(name: str) -> str:
+    """A v2 item name in the contract's words; a plan-only name (itchiness) stays, and the rules refuse it."""
+    return item_of_v2(name) or name
+
+
+def _system_score(reader: ShapeReader, code: str, entry: Any, where: str) -> SystemScore:
+    """One system's entry of patientEvolution: score, interpretation, items keyed by name (each a number or
+    {"value": number}), and the zone contribution."""
+    if not isinstance(entry, dict):
+        reader.problem(f"{where} is neither an object nor null")
+        return SystemScore(code, 0.0, "", None, {}, None)
+    score = reader.node(entry, "score", where)
+    interpretation = reader.node(score, "interpretation", f"{where}.score")
+    items: dict[str, float] = {}
+    for name, value in (reader.node(entry, "item", where) or {}).items():
+        number = reader.number(value, "value", f"{where}.item.{name}") if isinstance(value, dict) \
+            else reader.number({name: value}, name, f"{where}.item")
+        if plan_only_item(name):
+            reader.problem(f"{where}.item.{name}: {name!r} is the plan dialect's name; v2 calls it {v2_item(name)!r}")
+        elif number is not None:
+            items[_contract_item(name)] = number
+    extra = reader.node(entry, "additionalData", where, optional=True)
+    contribution = reader.number(extra, "globalScoreContribution", f"{where}.additionalData", optional=True)
+    intensity = reader.integer(interpretation, "intensity", f"{where}.score.interpretation", optional=True)
+    return SystemScore(code, reader.number(score, "value", f"{where}.score") or 0.0,
+                       reader.text(interpretation, "category", f"{where}.score.interpretation") or "",
+                       intensity, items, contribution)

@@ -1,0 +1,1 @@
+"""Core: HTTP with evidence capture, bounds, pacing, secrets, outcomes and typed errors."""

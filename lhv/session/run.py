@@ -1,0 +1,77 @@
+"""The state of one verification run: its id, options, target and collected results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lhv.contract.catalog import Suite
+from lhv.contract.dialects import DeviceInfo
+from lhv.core.evidence import CaseEvidence
+from lhv.session.profile import Profile
+
+
+def new_run_id() -> str:
+    """Returns a sortable, unique run id such as 20261122T035500Z-3f9a."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+
+
+@dataclass
+class CaseResult:
+    """One test case's outcome and evidence."""
+
+    nodeid: str
+    plan_id: str
+    name: str
+    doc: str
+    verdict: str
+    reason: str
+    duration_s: float
+    evidence: CaseEvidence
+
+
+@dataclass
+class RunState:
+    """Everything the record needs about the run."""
+
+    run_id: str
+    profile: Profile
+    reports_dir: Path
+    tester: str
+    faults: tuple[str, ...]
+    mutants: tuple[str, ...] = ()  # generated mutants of the embedded device (lhv selftest)
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    finished: dt.datetime | None = None
+    command: str = field(default_factory=lambda: " ".join(sys.argv))
+    target_url: str = ""
+    device: DeviceInfo | None = None
+    aborted: str | None = None
+    trust_problem: str = ""  # the target's certificate did not verify: only the certificate plan is judged
+    running: str = ""
+    watch: Callable[[], str | None] | None = None  # says why a process the run depends on died, if one did  # the test case running now; an aborted record names it
+    cases: list[CaseResult] = field(default_factory=list)
+    selected_plans: list[str] = field(default_factory=list)
+    deselected: dict[str, str] = field(default_factory=dict)
+    accounts_left: list[str] = field(default_factory=list)
+    seeds: dict[str, str] = field(default_factory=dict)
+    test_data: dict[str, list[dict]] = field(default_factory=dict)
+    suite: Suite | None = None  # the --suite the run was limited to
+    case_totals: dict[str, int] = field(default_factory=dict)  # plan → cases it has, before any selection
+    optional_not_run: dict[str, list[str]] = field(default_factory=dict)  # plan → on-request cases not asked for
+
+    def add_test_data(self, plan_id: str, path: Path, description: str) -> None:
+        """Lists a data file a plan used, with its SHA-256, in the plan's test data."""
+        entry = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                 "description": description}
+        if entry not in self.test_data.setdefault(plan_id, []):
+            self.test_data[plan_id].append(entry)
+
+    @property
+    def record_dir(self) -> Path:
+        """Returns reports/<run-id>/."""
+        return self.reports_dir / self.run_id
