@@ -57,7 +57,7 @@ def test_device_faults_lists_each_fault_with_its_plans(capsys):
 def test_plain_pytest_runs_the_same_plans_and_writes_a_record(tmp_path):
     reports = tmp_path / "reports"
     done = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "verification", "-p", "no:cacheprovider",
-                           "--plan", "PLAN_001", "--reports-dir", str(reports), "--fault", "user-enumeration"],
+                           "--lhv-plan", "PLAN_001", "--lhv-reports-dir", str(reports), "--lhv-fault", "user-enumeration"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     (record,) = reports.iterdir()
@@ -68,7 +68,7 @@ def test_plain_pytest_runs_the_same_plans_and_writes_a_record(tmp_path):
 def test_the_pytest_configuration_needs_no_test_only_plugin(tmp_path):
     """`pip install -e .` has no pytest-xdist: the shared pytest options must not need it (README's first command)."""
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:xdist.looponfail", "--co", "-q",
-                           "verification", "--reports-dir", str(tmp_path)], capture_output=True, text=True, timeout=120,
+                           "verification", "--lhv-reports-dir", str(tmp_path)], capture_output=True, text=True, timeout=120,
                           check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -101,3 +101,14 @@ def test_a_listing_piped_into_head_ends_quietly():
 def test_the_tester_comes_from_lhv_tester(lhv):
     run = lhv("--plan", "PLAN_005", env={"LHV_TESTER": "Jane Doe (JD-017)"})
     assert run.results["tester"] == {"name": "Jane Doe", "role": "JD-017"}
+
+
+def test_pytest_elsewhere_shows_only_namespaced_lhv_options(tmp_path):
+    """Installing lhv adds no bare --profile, --plan or --fault to other projects' pytest sessions."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--help"], capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    options = {word.split("=")[0].rstrip(",") for line in done.stdout.splitlines() for word in line.split()
+               if word.startswith("--")}
+    assert {"--lhv-profile", "--lhv-plan", "--lhv-fault"} <= options
+    assert not options & {"--profile", "--plan", "--fault", "--suite", "--tester", "--run-id", "--dialect"}, options

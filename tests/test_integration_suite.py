@@ -109,11 +109,11 @@ def test_a_production_profile_runs_the_suite_and_refuses_destructive_plans_clear
 
 def test_plain_pytest_takes_the_suite_option_and_an_unknown_suite_exits_2(tmp_path):
     command = [sys.executable, "-m", "pytest", "--pyargs", "verification", "-p", "no:cacheprovider"]
-    unknown = subprocess.run(command + ["--reports-dir", str(tmp_path / "unknown"), "--suite", "no-such-suite"],
+    unknown = subprocess.run(command + ["--lhv-reports-dir", str(tmp_path / "unknown"), "--lhv-suite", "no-such-suite"],
                              capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert unknown.returncode == 2 and "no such suite (known: integration)" in unknown.stdout + unknown.stderr
-    done = subprocess.run(command + ["--reports-dir", str(tmp_path / "reports"), "--suite", "integration",
-                                     "--plan", "IVCL"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    done = subprocess.run(command + ["--lhv-reports-dir", str(tmp_path / "reports"), "--lhv-suite", "integration",
+                                     "--lhv-plan", "IVCL"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     (record,) = (tmp_path / "reports").iterdir()
     assert [plan["id"] for plan in json.loads((record / "results.json").read_text())["plans"]] == ["IVCL"]

@@ -9,10 +9,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from lhv.app import payload_command, selftest
 from lhv.core.errors import ConfigError
 from lhv.lint import command as check_payload_command
-from lhv.app import payload_command
-from lhv.app import selftest
 from lhv.uptime import command as probe_commands
 
 EXIT_USAGE = 2
@@ -54,22 +53,22 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
             load_report(args.scanner_report)  # a report that cannot be read is a usage error, before any traffic
         except ConfigError as exc:
             return _usage(f"--scanner-report: {exc}")
-    argv = ["--pyargs", "verification", "-q", "-p", "no:cacheprovider", "--reports-dir", args.reports_dir,
+    argv = ["--pyargs", "verification", "-q", "-p", "no:cacheprovider", "--strict-markers", "--lhv-reports-dir", args.reports_dir,
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # lhv itself is imported before pytest starts
     for name in ("profile", "target_url", "run_id", "dialect", "tester", "scanner_report"):
         value = getattr(args, name, None)
         if value:
-            argv += [f"--{name.replace('_', '-')}", value]
+            argv += [f"--lhv-{name.replace('_', '-')}", value]
     for fault in args.fault:
-        argv += ["--fault", fault]
+        argv += ["--lhv-fault", fault]
     for mutant in getattr(args, "mutant", []):
-        argv += ["--mutant", mutant]
+        argv += ["--lhv-mutant", mutant]
     for plan in args.plan:
-        argv += ["--plan", plan]
+        argv += ["--lhv-plan", plan]
     if args.suite:
-        argv += ["--suite", args.suite]
+        argv += ["--lhv-suite", args.suite]
     if args.allow_load:
-        argv.append("--allow-load")
+        argv.append("--lhv-allow-load")
     refused = _pytest_refuses(argv + extra) if extra else None
     if refused:
         return _usage(f"{refused} (arguments after the lhv options go to pytest)")
@@ -80,8 +79,8 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
 def _fuzz(args: argparse.Namespace, extra: list[str]) -> int:
     """PLAN_019's contract fuzzing alone, with the profile's hunt budget ([fuzzing] hunt_cases, hunt_seconds)."""
     args.plan, args.suite, args.scanner_report = ["PLAN_019"], None, None
-    seed = ["--fuzz-seed", str(args.seed)] if args.seed is not None else []
-    return _verify(args, ["-m", "fuzzing", "--fuzz-hunt", *seed, *extra])
+    seed = ["--lhv-fuzz-seed", str(args.seed)] if args.seed is not None else []
+    return _verify(args, ["-m", "fuzzing", "--lhv-fuzz-hunt", *seed, *extra])
 
 
 def _device_serve(args: argparse.Namespace) -> int:

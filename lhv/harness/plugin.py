@@ -8,56 +8,59 @@ from pathlib import Path
 
 import pytest
 
-from lhv.contract import catalog
 from lhv.checks.replies import judge_reply_shapes
+from lhv.contract import catalog
+from lhv.contract.reply_shapes import ReplyShapes
 from lhv.core.errors import ConfigError, HarnessFault, LhvError, TargetError
-from lhv.fuzz.document import document_for
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence
-from lhv.session import interrupts
-from lhv.session import preflight
-from lhv.session import verdicts
+from lhv.core.http import CertificateRejected
+from lhv.core.secrets import install_console_redaction
+from lhv.fuzz.document import document_for
+from lhv.harness.steps import StepRecorder
+from lhv.session import interrupts, preflight, verdicts
 from lhv.session.accounts import Accounts
 from lhv.session.run import CaseResult, RunState, new_run_id
-from lhv.harness.steps import StepRecorder
 from lhv.session.target import Api, Target, open_target
-from lhv.core.http import CertificateRejected
-from lhv.contract.reply_shapes import ReplyShapes
-from lhv.core.secrets import install_console_redaction
 
 _STATE = pytest.StashKey[RunState]()
 _CASE = pytest.StashKey[CaseEvidence]()
 _OUTCOME = pytest.StashKey[dict]()
 _WAIVED = pytest.StashKey[bool]()
+OPTION_PREFIX = "--lhv-"  # the plugin's pytest options: --lhv-profile, --lhv-plan, …
 CERTIFICATE_PLANS = ("PLAN_005",)  # the plan that judges the certificate runs when it does not verify
 
 
+def _option(group: pytest.OptionGroup, name: str, **kwargs) -> None:
+    # namespaced, so that installing lhv adds no bare --profile or --plan to other projects' pytest sessions
+    group.addoption(f"{OPTION_PREFIX}{name}", dest=name.replace("-", "_"), **kwargs)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("lhv", "Legit.Health Plus verification")
-    group.addoption("--profile", help="target profile (TOML); default: the embedded reference device")
-    group.addoption("--target-url", help="override the profile's base URL")
-    group.addoption("--tester", default=os.environ.get("LHV_TESTER", "unnamed tester"),
+    group = parser.getgroup("lhv", "Legit.Health Plus verification (lhv verify takes the same options unprefixed)")
+    _option(group, "profile", help="target profile (TOML); default: the embedded reference device")
+    _option(group, "target-url", help="override the profile's base URL")
+    _option(group, "tester", default=os.environ.get("LHV_TESTER", "unnamed tester"),
                     help='who runs the verification, e.g. "Jane Doe (JD-017)"')
-    group.addoption("--run-id", help="id of this run (default: UTC time and a random suffix)")
-    group.addoption("--fault", action="append", default=[], help="switch on a fault of the embedded device")
-    group.addoption("--mutant", action="append", default=[], help="switch on a generated mutant of the embedded "
+    _option(group, "run-id", help="id of this run (default: UTC time and a random suffix)")
+    _option(group, "fault", action="append", default=[], help="switch on a fault of the embedded device")
+    _option(group, "mutant", action="append", default=[], help="switch on a generated mutant of the embedded "
                     "device (lhv selftest; python -m lhv.device.mutants lists them)")
-    group.addoption("--plan", action="append", default=[], help="run only this plan (repeatable), e.g. PLAN_002")
-    group.addoption("--suite", help="run only a suite of verification/catalog.toml, e.g. integration")
-    group.addoption("--dialect", choices=("plan", "v2"),
+    _option(group, "plan", action="append", default=[], help="run only this plan (repeatable), e.g. PLAN_002")
+    _option(group, "suite", help="run only a suite of verification/catalog.toml, e.g. integration")
+    _option(group, "dialect", choices=("plan", "v2"),
                     help="the API dialect of the target, instead of the profile's target.dialect")
-    group.addoption("--reports-dir", default="reports", help="where reports/<run-id>/ is written")
-    group.addoption("--allow-load", action="store_true",
+    _option(group, "reports-dir", default="reports", help="where reports/<run-id>/ is written")
+    _option(group, "allow-load", action="store_true",
                     help="consent to load and bursts against a non-loopback target")
-    group.addoption("--scanner-report", help="an external scanner's report (ZAP JSON, Intruder CSV or JSON) for "
+    _option(group, "scanner-report", help="an external scanner's report (ZAP JSON, Intruder CSV or JSON) for "
                     "PLAN_019 to list and gate at the profile's security.scanner_fail_at")
-    group.addoption("--fuzz-hunt", action="store_true",
+    _option(group, "fuzz-hunt", action="store_true",
                     help="PLAN_019's fuzzing uses the profile's hunt budget (lhv fuzz)")
-    group.addoption("--fuzz-seed", type=int, help="the seed of PLAN_019's fuzzing, instead of the profile's")
+    _option(group, "fuzz-seed", type=int, help="the seed of PLAN_019's fuzzing, instead of the profile's")
 
 
 @pytest.hookimpl(trylast=True)  # after the terminal reporter exists: its writer is wrapped too
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "plan(id): the verification plan a test belongs to")
     config.addinivalue_line("python_files", "plan_*.py")
     config.addinivalue_line("python_files", "*_checklist.py")  # checks (catalog kind "check"), run when named
     config.addinivalue_line("markers", "scanner_report: a case that runs only when --scanner-report is given")
@@ -372,7 +375,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         cause = interrupts.received() or ("SIGINT" if session.exitstatus == pytest.ExitCode.INTERRUPTED
                                           else f"pytest ended with {pytest.ExitCode(session.exitstatus).name}")
         state.aborted = f"interrupted by {cause} while running {state.running or 'the run set-up'}"
-    state.finished = dt.datetime.now(dt.timezone.utc)
+    state.finished = dt.datetime.now(dt.UTC)
     write_record(state)
     session.exitstatus = verdicts.exit_code(plan_verdicts(state).values(), aborted=bool(state.aborted))
 
