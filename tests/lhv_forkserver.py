@@ -79,7 +79,7 @@ def _preload() -> None:
     # pytest's assert rewriting of their distributions (lhv's included) on; the config is undone again
     from _pytest.config import _prepareconfig
 
-    _prepareconfig(["--pyargs", "verification", "-q", "-p", "no:cacheprovider",
+    _prepareconfig(["--pyargs", "lhv.plans", "-q", "-p", "no:cacheprovider",
                     "-W", "ignore::pytest.PytestAssertRewriteWarning"])._ensure_unconfigure()
     with warnings.catch_warnings():  # a filter a library adds on import lasts in a fresh run only while pytest collects
         for name in LIBRARIES:

@@ -56,7 +56,7 @@ def test_device_faults_lists_each_fault_with_its_plans(capsys):
 
 def test_plain_pytest_runs_the_same_plans_and_writes_a_record(tmp_path):
     reports = tmp_path / "reports"
-    done = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "verification", "-p", "no:cacheprovider",
+    done = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "lhv.plans", "-p", "no:cacheprovider",
                            "--lhv-plan", "PLAN_001", "--lhv-reports-dir", str(reports), "--lhv-fault", "user-enumeration"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr

@@ -108,7 +108,7 @@ def test_a_production_profile_runs_the_suite_and_refuses_destructive_plans_clear
 
 
 def test_plain_pytest_takes_the_suite_option_and_an_unknown_suite_exits_2(tmp_path):
-    command = [sys.executable, "-m", "pytest", "--pyargs", "verification", "-p", "no:cacheprovider"]
+    command = [sys.executable, "-m", "pytest", "--pyargs", "lhv.plans", "-p", "no:cacheprovider"]
     unknown = subprocess.run(command + ["--lhv-reports-dir", str(tmp_path / "unknown"), "--lhv-suite", "no-such-suite"],
                              capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert unknown.returncode == 2 and "no such suite (known: integration)" in unknown.stdout + unknown.stderr

@@ -145,7 +145,7 @@ def _flat(text: str) -> str:
 @cache
 def contract() -> Contract:
     """The packaged contract (verification/clauses.toml)."""
-    return parse_contract(resources.files("verification").joinpath("clauses.toml").read_text(encoding="utf-8"))
+    return parse_contract(resources.files("lhv.plans").joinpath("clauses.toml").read_text(encoding="utf-8"))
 
 
 def clause_coverage(plan_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -166,7 +166,7 @@ def clause_trace(plan_ids: Iterable[str]) -> dict[str, list[str]]:
 # Where a check's name is recorded: the first argument of these classes (module, class). A function that passes
 # one of its own parameters on to such a place (require, findings, forwarders of theirs) records names too.
 _SINKS = {("lhv.core.evidence", "CheckResult"), ("lhv.core.errors", "CheckFailed"), ("lhv.core.outcomes", "Finding")}
-_SCANNED_PACKAGES = ("lhv", "verification")
+_SCANNED_PACKAGES = ("lhv", "lhv.plans")  # the plans live in verification/ of the repository
 
 
 @dataclass(frozen=True)
@@ -324,7 +324,7 @@ KILLS_FILE = "mutant_kills.json"  # in verification/: written by `lhv selftest -
 @cache
 def mutant_kills() -> Mapping[str, Mapping[str, Any]]:
     """Mutant id → its last campaign outcome ({status, caught_by: plan → checks, run_id}); empty when none ran."""
-    path = resources.files("verification").joinpath(KILLS_FILE)
+    path = resources.files("lhv.plans").joinpath(KILLS_FILE)
     if not path.is_file():
         return MappingProxyType({})
     return MappingProxyType(json.loads(path.read_text(encoding="utf-8")).get("mutants", {}))

@@ -53,7 +53,7 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
             load_report(args.scanner_report)  # a report that cannot be read is a usage error, before any traffic
         except ConfigError as exc:
             return _usage(f"--scanner-report: {exc}")
-    argv = ["--pyargs", "verification", "-q", "-p", "no:cacheprovider", "--strict-markers", "--lhv-reports-dir", args.reports_dir,
+    argv = ["--pyargs", "lhv.plans", "-q", "-p", "no:cacheprovider", "--strict-markers", "--lhv-reports-dir", args.reports_dir,
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # lhv itself is imported before pytest starts
     for name in ("profile", "target_url", "run_id", "dialect", "tester", "scanner_report"):
         value = getattr(args, name, None)

@@ -143,7 +143,7 @@ def campaign_items(*, dialect: str | None = None, sample: int | None = None, fau
 
 
 def _packaged_equivalents() -> Path:
-    return Path(str(resources.files("verification").joinpath("equivalent_mutants.toml")))
+    return Path(str(resources.files("lhv.plans").joinpath("equivalent_mutants.toml")))
 
 
 def load_equivalents(path: Path) -> dict[str, str]:

@@ -64,7 +64,7 @@ class Suite:
 
 
 def _data() -> dict:
-    raw = resources.files("verification").joinpath("catalog.toml").read_bytes()
+    raw = resources.files("lhv.plans").joinpath("catalog.toml").read_bytes()
     try:
         return tomllib.loads(raw.decode())
     except tomllib.TOMLDecodeError as exc:

@@ -22,15 +22,16 @@ import copy
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lhv.core.errors import ConfigError
 from lhv.core.secrets import SECRETS
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-PAYLOADS_DIR = REPO_ROOT / "payloads"
-IMAGES_DIR = REPO_ROOT / "fixtures" / "images"
+# payloads/ and fixtures/ of the repository, installed as lhv.payload_files and lhv.fixtures (setup.py)
+PAYLOADS_DIR = Path(str(resources.files("lhv.payload_files")))
+IMAGES_DIR = Path(str(resources.files("lhv.fixtures"))) / "images"
 
 DIALECTS = ("plan", "v2")
 OPERATIONS = ("diagnose", "assess_severity")

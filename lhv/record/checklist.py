@@ -78,7 +78,7 @@ def write_checklist(run: dict, folder: Path) -> None:
 # ---- rows ------------------------------------------------------------------------------------------------
 
 def _requirements() -> list[dict]:
-    raw = resources.files("verification").joinpath("integration_checklist.toml").read_bytes()
+    raw = resources.files("lhv.plans").joinpath("integration_checklist.toml").read_bytes()
     try:
         rows = tomllib.loads(raw.decode("utf-8")).get("requirement", [])
     except tomllib.TOMLDecodeError as exc:

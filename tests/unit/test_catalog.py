@@ -3,14 +3,14 @@
 import importlib
 import pkgutil
 
-import verification
+import lhv.plans
 from lhv.contract.catalog import catalog
 
 
 def _plan_modules():
-    for info in pkgutil.iter_modules(verification.__path__):
+    for info in pkgutil.iter_modules(lhv.plans.__path__):
         if info.name.startswith("plan_"):
-            yield importlib.import_module(f"verification.{info.name}")
+            yield importlib.import_module(f"lhv.plans.{info.name}")
 
 
 def test_catalog_has_nineteen_plans_and_plan_017_is_traced():
@@ -42,7 +42,7 @@ def test_the_integration_suite_holds_nothing_destructive_and_only_cases_that_exi
     assert all(catalog()[plan].hazard for plan in destructive)  # each refusal says what the plan would do
     for entry in integration.cases:
         plan, _, case = entry.partition("::")
-        module = next((m for m in [*_plan_modules(), importlib.import_module("verification.integration_checklist")]
+        module = next((m for m in [*_plan_modules(), importlib.import_module("lhv.plans.integration_checklist")]
                        if m.PLAN_ID == plan), None)
         assert module is not None and (not case or callable(getattr(module, case, None))), entry
 
@@ -50,7 +50,7 @@ def test_the_integration_suite_holds_nothing_destructive_and_only_cases_that_exi
 def test_the_integration_checks_take_no_load_and_register_nobody():
     import inspect
 
-    module = importlib.import_module("verification.integration_checklist")
+    module = importlib.import_module("lhv.plans.integration_checklist")
     assert catalog()[module.PLAN_ID].kind == "check"
     source = inspect.getsource(module)
     for forbidden in (".disposable(", "register_over_http", "register_by_command", "password="):

@@ -1,0 +1,1 @@
+"""The payload files: request cases as data, one JSON file each (installed as lhv.payload_files)."""
