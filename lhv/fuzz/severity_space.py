@@ -184,7 +184,6 @@ BREAKAGES: tuple[Breakage, ...] = (
     Breakage("base64 of something that is no image", lambda r: True, _not_an_image),
     Breakage("content type not the image's", lambda r: True, _type_mismatch),
 )
-BREAKAGE_BY_NAME = {breakage.name: breakage for breakage in BREAKAGES}
 
 
 def broken_requests(images: tuple[Image, ...],

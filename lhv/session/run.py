@@ -56,7 +56,6 @@ class RunState:
     watch: Callable[[], str | None] | None = None  # says why a process the run depends on died, if one did  # the test case running now; an aborted record names it
     cases: list[CaseResult] = field(default_factory=list)
     selected_plans: list[str] = field(default_factory=list)
-    deselected: dict[str, str] = field(default_factory=dict)
     accounts_left: list[str] = field(default_factory=list)
     seeds: dict[str, str] = field(default_factory=dict)
     test_data: dict[str, list[dict]] = field(default_factory=dict)
