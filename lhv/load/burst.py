@@ -8,7 +8,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 
 from lhv.core.errors import HarnessFault, NotApplicable, TargetError
 from lhv.core.secrets import SECRETS
+from lhv.load.locust import LocustProcesses
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 MAX_BURST_REQUESTS = 5000
@@ -122,58 +122,29 @@ class LoadDriver:
 
     def _run_locust(self, work: Path, env: dict[str, str], time_bound_s: float,
                     prepare: Callable[[], dict[str, str]]) -> str:
-        common = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
-        run_time = max(1, int(STARTUP_BOUND_S + time_bound_s + 0.999))
-        report = ["-H", self.base_url, "--run-time", f"{run_time}s", "--stop-timeout", "2",
-                  "--csv", str(work / "locust"), "--html", str(work / "locust-report.html"), "--only-summary"]
         users = max(1, self.workers)
-        log_path = work / "locust.log"
-        with log_path.open("wb") as log:
-            def start(args: list[str]) -> subprocess.Popen:
-                return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
-
-            if self.workers <= 0:
-                processes = [start(common + report + ["-u", "1", "-r", "1"])]
-            else:
-                port = _free_port()
-                processes = [start(common + report + ["--master", "--master-bind-host", "127.0.0.1",
-                                                      "--master-bind-port", str(port), "--expect-workers",
-                                                      str(self.workers), "-u", str(users), "-r", str(users)])]
-                processes += [start(common + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(port)])
-                              for _ in range(self.workers)]
-            try:
-                self._wait_ready(work, users, processes, log_path)
-                go = work / "go.tmp"
-                go.touch(mode=0o600)
-                go.write_text(json.dumps(prepare()))
-                go.replace(work / "go.json")
-                deadline = time.monotonic() + time_bound_s + 15  # the burst, the stop and the final report
-                for process in processes:
-                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
-                killed = [p.returncode for p in processes if p.returncode < 0]
-                if killed:
-                    raise HarnessFault(f"a Locust process of the burst was killed (signal {-killed[0]}) before the "
-                                       "burst ended")
-            except subprocess.TimeoutExpired:
-                raise TargetError(f"the Locust burst did not end within its bound ({time_bound_s:.0f} s "
-                                  "plus 15 s for the report)") from None
-            finally:
-                (work / "go.json").unlink(missing_ok=True)  # it holds tokens
-                for process in processes:
-                    if process.poll() is None:
-                        process.kill()
-                        process.wait()
-        return _scrub(log_path.read_text(errors="replace"))
-
-    @staticmethod
-    def _wait_ready(work: Path, users: int, processes: list[subprocess.Popen], log_path: Path) -> None:
-        deadline = time.monotonic() + STARTUP_BOUND_S
-        while len(list(work.glob("ready-*"))) < users:
-            if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
-                tail = _scrub(log_path.read_text(errors="replace"))[-600:]
-                raise TargetError(f"Locust did not get ready within {STARTUP_BOUND_S} s: {tail.strip()}")
-            time.sleep(0.02)
+        locust = LocustProcesses(LOCUSTFILE, work, env, host=self.base_url,
+                                 run_time_s=max(1, int(STARTUP_BOUND_S + time_bound_s + 0.999)), stop_timeout_s=2,
+                                 report="locust", users=users, spawn_rate=users, workers=self.workers)
+        try:
+            locust.start()
+            locust.wait_ready(lambda: len(list(work.glob("ready-*"))) >= users, STARTUP_BOUND_S, "Locust",
+                              shown=_scrub)
+            go = work / "go.tmp"
+            go.touch(mode=0o600)
+            go.write_text(json.dumps(prepare()))
+            go.replace(work / "go.json")
+            killed = locust.wait(time.monotonic() + time_bound_s + 15)  # the burst, the stop and the final report
+            if killed:
+                raise HarnessFault(f"a Locust process of the burst was killed (signal {killed[0]}) before the "
+                                   "burst ended")
+        except subprocess.TimeoutExpired:
+            raise TargetError(f"the Locust burst did not end within its bound ({time_bound_s:.0f} s "
+                              "plus 15 s for the report)") from None
+        finally:
+            (work / "go.json").unlink(missing_ok=True)  # it holds tokens
+            locust.stop()
+        return _scrub(locust.console())
 
     def _keep_evidence(self, work: Path, evidence: Path, plan_id: str, name: str, outcomes: list[Outcome],
                        log: str) -> list[dict[str, str]]:
@@ -201,9 +172,3 @@ def _scrub(text: str) -> str:
     for secret in SECRETS.values():
         text = text.replace(secret, "[REDACTED]")
     return _JWT.sub("[REDACTED token]", text)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

@@ -9,13 +9,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from lhv.core.errors import TargetError
+from lhv.load.locust import LocustProcesses
 from lhv.session.profile import UptimeSoak
 from lhv.uptime.report import WrittenFile
 
@@ -60,7 +60,7 @@ class Soak:
         self.base_url, self.path, self.ca_file = base_url, path, ca_file
         self.settings, self.timeout_s, self.folder = settings, timeout_s, folder
         self._work: Path | None = None
-        self._process: subprocess.Popen | None = None
+        self._locust: LocustProcesses | None = None
         self._started = 0.0
 
     def __enter__(self) -> Soak:
@@ -72,7 +72,7 @@ class Soak:
     @property
     def running(self) -> bool:
         """Tells whether Locust runs and its first user has started."""
-        return self._process is not None and self._process.poll() is None and self._work is not None \
+        return self._locust is not None and self._locust.running() and self._work is not None \
             and (self._work / "ready").exists()
 
     @property
@@ -85,42 +85,37 @@ class Soak:
         self._work = Path(tempfile.mkdtemp(prefix="lhv-soak-"))
         spec = {"path": self.path, "ca_file": self.ca_file, "timeout_s": self.timeout_s,
                 "max_requests": self.settings.max_requests, "out_dir": str(self._work)}
-        users = self.settings.users
-        command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "-H", self.base_url,
-                   "-u", str(users), "-r", f"{self.settings.spawn_rate:g}", "--run-time", f"{self.run_time_s}s",
-                   "--stop-timeout", "1", "--csv", str(self._work / "soak"), "--html",
-                   str(self._work / "soak-report.html"), "--only-summary"]
-        log = (self._work / "locust.log").open("wb")
+        self._locust = LocustProcesses(LOCUSTFILE, self._work, {**os.environ, "LHV_SOAK_SPEC": json.dumps(spec)},
+                                       host=self.base_url, run_time_s=self.run_time_s, stop_timeout_s=1,
+                                       report="soak", users=self.settings.users,
+                                       spawn_rate=self.settings.spawn_rate)
         self._started = time.monotonic()
-        self._process = subprocess.Popen(command, env={**os.environ, "LHV_SOAK_SPEC": json.dumps(spec)},
-                                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + STARTUP_BOUND_S
-        while not (self._work / "ready").exists():
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                tail = (self._work / "locust.log").read_text(errors="replace")[-600:]
-                self.stop()
-                raise TargetError(f"the Locust soak did not start within {STARTUP_BOUND_S} s: {tail.strip()}")
-            time.sleep(0.02)
+        self._locust.start()
+        try:
+            self._locust.wait_ready((self._work / "ready").exists, STARTUP_BOUND_S, "the Locust soak")
+        except TargetError:
+            self.stop()
+            raise
 
     def finish(self) -> SoakResult:
         """Waits for Locust to end (bounded), keeps its reports in the folder and returns its statistics."""
-        if self._process is None or self._work is None:
+        if self._locust is None or self._work is None:
             raise RuntimeError("the soak was not started")
         try:
-            self._process.wait(timeout=max(0.1, self._started + self.run_time_s + REPORT_BOUND_S - time.monotonic()))
+            self._locust.wait(self._started + self.run_time_s + REPORT_BOUND_S)
         except subprocess.TimeoutExpired:
             self.stop()
             raise TargetError(f"the Locust soak did not end within its bound ({self.run_time_s} s plus "
                               f"{REPORT_BOUND_S} s for the report)") from None
+        self._locust.stop()
         result = _read_stats(self._work, self._keep_files())
         self.stop()
         return result
 
     def stop(self) -> None:
         """Stops Locust if it still runs and removes its scratch folder."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
+        if self._locust is not None:
+            self._locust.stop()
         if self._work is not None:
             shutil.rmtree(self._work, ignore_errors=True)
             self._work = None
