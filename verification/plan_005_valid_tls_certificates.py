@@ -18,24 +18,22 @@ from lhv.tls.scan import PROTOCOL_COMMANDS as PROTOCOLS, scan
 PLAN_ID = "PLAN_005"
 
 
-def _scan(target, lhv_run, record, name, **commands):
+def _scan(target, step, name, **commands):
     url = urlsplit(target.base_url)
     host, port = url.hostname or "", url.port or 443
     trust = target.ca_file or target.profile.target.trust_store
     report = scan(host, port, trust_store=trust, timeout_s=target.profile.target.timeout_seconds, **commands)
-    folder = lhv_run.record_dir / "attachments" / PLAN_ID
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"sslyze-{name}.json").write_text(report.sslyze_json, encoding="utf-8")
-    record.attachments.append({"name": f"attachments/{PLAN_ID}/sslyze-{name}.json",
-                               "description": f"sslyze's full result of the {name} scan of {host}:{port}"})
-    record.actual.append(f"sslyze scanned {host}:{port}; trust store {report.trust_store}")
+    path = step.folder / f"sslyze-{name}.json"
+    path.write_text(report.sslyze_json, encoding="utf-8")
+    step.attach(path, f"sslyze's full result of the {name} scan of {host}:{port}")
+    step.note(f"sslyze scanned {host}:{port}; trust store {report.trust_store}")
     return report.facts
 
 
-def test_certificate_is_trusted_current_and_strong(target, lhv_run, step):
+def test_certificate_is_trusted_current_and_strong(target, step):
     """The certificate names the host, is within its dates, chains to the trust store and has a strong key."""
-    with step("Scan the target's certificate with sslyze", expect="the scan completes and returns the chain") as record:
-        facts = _scan(target, lhv_run, record, "certificate", protocols=False)
+    with step("Scan the target's certificate with sslyze", expect="the scan completes and returns the chain"):
+        facts = _scan(target, step, "certificate", protocols=False)
         leaf = facts.certificate
         require("certificate-received", leaf is not None, "sslyze received no certificate",
                 f"subject {leaf.subject}; issuer {leaf.issuer}; {leaf.key_type} {leaf.key_bits}-bit key; "
@@ -49,11 +47,11 @@ def test_certificate_is_trusted_current_and_strong(target, lhv_run, step):
         require_findings(findings)
 
 
-def test_only_tls_1_2_and_1_3_with_strong_suites(target, lhv_run, step):
+def test_only_tls_1_2_and_1_3_with_strong_suites(target, step):
     """TLS 1.2 or 1.3 is offered; SSL 2.0/3.0 and TLS 1.0/1.1 are refused; no weak cipher suite is accepted."""
     with step("Scan every protocol version's cipher suites with sslyze (SSL 2.0 to TLS 1.3)",
-              expect="the scan completes for every version") as record:
-        facts = _scan(target, lhv_run, record, "protocols", certificate=False)
+              expect="the scan completes for every version"):
+        facts = _scan(target, step, "protocols", certificate=False)
         require("every-version-scanned", set(facts.accepted) == set(PROTOCOLS),
                 f"sslyze reported only {', '.join(facts.accepted)}", f"{', '.join(PROTOCOLS)} scanned")
         for protocol, suites in facts.accepted.items():

@@ -59,7 +59,7 @@ def _violate(client, target, route, scope, user=None, token=None, sent_before=0)
     return found
 
 
-def test_every_429_has_one_complete_log_entry(target, api, accounts, step, lhv_run):
+def test_every_429_has_one_complete_log_entry(target, api, accounts, step):
     """Every 429 the harness received has exactly one log entry with timestamp, client, user, path and count."""
     logs, skew = target.profile.logs, target.profile.auth.clock_skew_seconds
     source = log_source(logs, target.profile.source, expand=target.expand, verify=target.verify,
@@ -100,8 +100,8 @@ def test_every_429_has_one_complete_log_entry(target, api, accounts, step, lhv_r
         require_findings(timestamp_findings(entries))
     with step("Match every 429 the harness received to the log entries by path and time (± clock skew)",
               expect="exactly one entry per 429, each with timestamp (UTC), client, user, method, path, limit, window "
-                     "and count as the harness knows them") as record:
-        _attach_matched(lhv_run, record, matching)
+                     "and count as the harness knows them"):
+        _attach_matched(step, matching)
         require_findings(matching_findings(matching, len(entries))
                          + field_findings(matching.pairs, records, violations))
     with step("Look for the passwords the run has used in the lines the log gained",
@@ -113,18 +113,16 @@ def test_every_429_has_one_complete_log_entry(target, api, accounts, step, lhv_r
                 f"none of {len(passwords)} password(s) in {len(gained.splitlines())} new log line(s)")
 
 
-def _attach_matched(lhv_run, record, matching):
-    folder = lhv_run.record_dir / "attachments" / PLAN_ID
-    folder.mkdir(parents=True, exist_ok=True)
+def _attach_matched(step, matching):
     rows = [{"violation": {"sent": v.sent, "received": v.received, "path": v.paths[0], "user": v.user},
              "entry": {"index": e.index + 1, "timestamp": e.timestamp, "client": _shown(e.client),
                        "user": e.user if e.has_user else "(no user field)", "path": e.path, "count": _shown(e.count)}}
             for v, e in matching.pairs]
     rows += [{"violation": {"sent": v.sent, "path": v.paths[0], "user": v.user}, "entry": None}
              for v in matching.unmatched]
-    (folder / "matched-log-entries.json").write_text(json.dumps(SECRETS.redact_json(rows), indent=2))
-    record.attachments.append({"name": f"attachments/{PLAN_ID}/matched-log-entries.json",
-                               "description": "each 429 the harness received and the log entry matched to it"})
+    path = step.folder / "matched-log-entries.json"
+    path.write_text(json.dumps(SECRETS.redact_json(rows), indent=2))
+    step.attach(path, "each 429 the harness received and the log entry matched to it")
 
 
 def _shown(value):

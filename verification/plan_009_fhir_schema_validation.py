@@ -26,7 +26,7 @@ def _route(clinic, operation):
     return f"{route.method} {route.path}"
 
 
-def _listed_payloads(clinic, step, lhv_run, valid):
+def _listed_payloads(clinic, step, valid):
     """Lists the dialect's valid (or invalid) payload files, at least one per route, and files them as test data."""
     kind = "valid" if valid else "invalid"
     payloads = clinic.payloads(valid=valid)
@@ -37,13 +37,13 @@ def _listed_payloads(clinic, step, lhv_run, valid):
                 f"{kind} payload files only for {sorted(operations) or 'no route'}",
                 f"{len(payloads)} {kind} payload files")
     for payload in payloads:
-        lhv_run.add_test_data(PLAN_ID, payload.path, payload.description)
+        step.uses(payload.path, payload.description)
     return payloads
 
 
-def test_valid_payloads_get_reports_valid_against_the_device_schema_and_fhir_r4(clinic, step, lhv_run):
+def test_valid_payloads_get_reports_valid_against_the_device_schema_and_fhir_r4(clinic, step):
     """Every valid payload file gets 200 with a report valid against the device schema and FHIR R4."""
-    for payload in _listed_payloads(clinic, step, lhv_run, valid=True):
+    for payload in _listed_payloads(clinic, step, valid=True):
         severity = payload.operation == "assess_severity"
         with step(f"Send {payload.name} to {_route(clinic, payload.operation)}: {payload.description}",
                   expect="200 with a DiagnosticReport valid against the device schema and, for its standard "
@@ -57,9 +57,9 @@ def test_valid_payloads_get_reports_valid_against_the_device_schema_and_fhir_r4(
                 check_diagnosis_report(clinic, reply, len(payload.images()))
 
 
-def test_invalid_payloads_get_422_with_their_errors(clinic, step, lhv_run):
+def test_invalid_payloads_get_422_with_their_errors(clinic, step):
     """Every invalid payload file gets 422 with exactly the errors it names, never a 5xx."""
-    for payload in _listed_payloads(clinic, step, lhv_run, valid=False):
+    for payload in _listed_payloads(clinic, step, valid=False):
         wanted = "; ".join(describe_error(error) for error in payload.expect.get("errors", []))
         with step(f"Send {payload.name} to {_route(clinic, payload.operation)}: {payload.description}",
                   expect=f"{payload.status}" + (f" with exactly: {wanted}" if wanted else "")):

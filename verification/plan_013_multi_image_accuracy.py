@@ -36,10 +36,8 @@ def _percent(fraction):
     return f"{100 * fraction:.1f} %"
 
 
-def _write_outcomes(lhv_run, outcomes, k):
-    """Writes the per-case outcomes as a CSV attachment; returns its record-relative name."""
-    folder = lhv_run.record_dir / "attachments" / PLAN_ID
-    folder.mkdir(parents=True, exist_ok=True)
+def _write_outcomes(folder, outcomes, k):
+    """Writes the per-case outcomes as CSV into folder; returns its path."""
     path = folder / "outcomes.csv"
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
@@ -48,7 +46,7 @@ def _write_outcomes(lhv_run, outcomes, k):
         for o in outcomes:
             writer.writerow([o.case_id, o.truth, o.single_top, o.multi_top, o.single_truth_probability,
                              o.multi_truth_probability])
-    return f"attachments/{PLAN_ID}/{path.name}"
+    return path
 
 
 def _confusion_text(outcomes, multi):
@@ -56,7 +54,7 @@ def _confusion_text(outcomes, multi):
     return "; ".join(f"{truth}→{top}: {n}" for (truth, top), n in sorted(counts.items()))
 
 
-def test_more_images_of_a_lesion_give_a_more_accurate_diagnosis(clinic, step, target, lhv_run):
+def test_more_images_of_a_lesion_give_a_more_accurate_diagnosis(clinic, step, target):
     """Top-1 accuracy with k images per lesion is higher than with one, with an exact McNemar p below the level."""
     settings = target.profile.clinical
     k, alpha = settings.images_per_case, settings.significance
@@ -65,7 +63,7 @@ def test_more_images_of_a_lesion_give_a_more_accurate_diagnosis(clinic, step, ta
               expect=f"cases (lesions) with at least {k} images each, every image present"):
         cases = read_manifest(manifest)
         usable = [case for case in cases if len(case.images) >= k]
-        lhv_run.add_test_data(PLAN_ID, manifest, f"labelled image set: {len(cases)} cases, "
+        step.uses(manifest, f"labelled image set: {len(cases)} cases, "
                                                  f"{sum(len(c.images) for c in cases)} images")
         require("labelled-cases", bool(usable), f"no case has {k} images (clinical.images_per_case)",
                 f"{len(usable)} of {len(cases)} cases have at least {k} images; "
@@ -99,8 +97,8 @@ def test_more_images_of_a_lesion_give_a_more_accurate_diagnosis(clinic, step, ta
                   f"{result.both_wrong}")
         step.note(f"confusion (true→top-1), 1 image: {_confusion_text(outcomes, multi=False)}")
         step.note(f"confusion (true→top-1), {k} images: {_confusion_text(outcomes, multi=True)}")
-        record.attachments.append({"name": _write_outcomes(lhv_run, outcomes, k),
-                                   "description": "per-case top-1 and true-condition probability, 1 vs k images"})
+        step.attach(_write_outcomes(step.folder, outcomes, k),
+                    "per-case top-1 and true-condition probability, 1 vs k images")
         require("multi-image-accuracy-higher", result.multi_accuracy > result.single_accuracy,
                 f"accuracy with {k} images {_percent(result.multi_accuracy)} is not higher than with 1 "
                 f"({_percent(result.single_accuracy)})",

@@ -33,7 +33,7 @@ def _register(api, accounts, step, purposes, password=None):
 def test_stored_credential_is_a_salted_slow_hash_at_owasp_minimums(api, accounts, step, target, lhv_run):
     """The stored credential is not the password but a salted slow hash with parameters at or above OWASP's."""
     minimums = load_minimums()
-    lhv_run.add_test_data(PLAN_ID, minimums_file(), f"OWASP password-storage minimums, reviewed {minimums.reviewed}")
+    step.uses(minimums_file(), f"OWASP password-storage minimums, reviewed {minimums.reviewed}")
     (account,) = _register(api, accounts, step, ["hashing"])
     hook = inspection_hook(target)
     if hook is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -283,7 +284,10 @@ def step(request: pytest.FixtureRequest) -> StepRecorder:
     case = request.node.stash.get(_CASE, None)
     if case is None:
         case = request.node.stash[_CASE] = CaseEvidence()
-    return StepRecorder(case)
+    state, plan = request.config.stash.get(_STATE, None), plan_id_of(request.node)
+    if state is None or not plan:
+        return StepRecorder(case)
+    return StepRecorder(case, state.record_dir / "attachments" / plan, partial(state.add_test_data, plan))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from pathlib import Path
+from collections.abc import Callable, Iterator
 
 from lhv.core.errors import CheckFailed, LhvError, PlanDefect, TargetError
 from lhv.core.evidence import CaseEvidence, Step
@@ -14,8 +15,11 @@ from lhv.session.verdicts import verdict_of_exception
 class StepRecorder:
     """Numbers steps and gives each a verdict from how it ended."""
 
-    def __init__(self, case: CaseEvidence):
+    def __init__(self, case: CaseEvidence, attachments: Path | None = None,
+                 test_data: Callable[[Path, str], None] | None = None):
         self.case = case
+        self._attachments = attachments  # the record's attachments/<plan>/ folder; None outside a run
+        self._test_data = test_data  # lists a data file in the plan's test data (RunState.add_test_data)
 
     @contextmanager
     def __call__(self, action: str, *, expect: str, carry_on: bool = False) -> Iterator[Step]:
@@ -50,3 +54,29 @@ class StepRecorder:
         """Adds an observation to the running step's actual result."""
         if self.case.current is not None:
             self.case.current.actual.append(text)
+
+    def uses(self, path: Path, description: str) -> None:
+        """Lists a data file the plan used, with its SHA-256, in the plan's test data."""
+        if self._test_data is None:
+            raise PlanDefect(f"{path.name} was listed as test data outside a verification run")
+        self._test_data(path, description)
+
+    @property
+    def folder(self) -> Path:
+        """The plan's attachments folder in the record (made on first use), where a step writes what it attaches."""
+        if self._attachments is None:
+            raise PlanDefect("a step attached a file outside a verification run")
+        self._attachments.mkdir(parents=True, exist_ok=True)
+        return self._attachments
+
+    def attach(self, path: Path, description: str) -> None:
+        """Lists a file written in the plan's attachments folder as evidence of the running step."""
+        step = self.case.current
+        if step is None:
+            raise PlanDefect(f"{path.name} was attached outside a step")
+        record = self.folder.parent.parent
+        try:
+            name = path.resolve().relative_to(record.resolve()).as_posix()
+        except ValueError:
+            raise PlanDefect(f"{path} is outside the record folder {record}: write it below step.folder") from None
+        step.attachments.append({"name": name, "description": description})

@@ -63,3 +63,30 @@ def test_a_carry_on_step_still_raises_what_is_not_a_failed_check(case):
             require("pre", True, "")
             raise TargetError("down")
     assert not case.carried
+
+
+def test_a_step_attaches_a_file_of_its_plan_folder_by_its_record_relative_name(case, tmp_path):
+    steps = StepRecorder(case, tmp_path / "attachments" / "PLAN_005")
+    with steps("scan", expect="a result"):
+        path = steps.folder / "scan.json"
+        path.write_text("{}")
+        steps.attach(path, "the scan")
+        require("scanned", True, "")
+    assert case.steps[0].attachments == [{"name": "attachments/PLAN_005/scan.json", "description": "the scan"}]
+
+
+def test_a_file_outside_the_record_or_a_run_cannot_be_attached(tmp_path):
+    steps = StepRecorder(CaseEvidence(), tmp_path / "record" / "attachments" / "PLAN_005")
+    with pytest.raises(PlanDefect, match="outside the record folder"), steps("scan", expect="a result"):
+        steps.attach(tmp_path / "elsewhere.json", "a stray file")
+    with pytest.raises(PlanDefect, match="outside a verification run"):
+        StepRecorder(CaseEvidence()).folder  # noqa: B018
+
+
+def test_test_data_is_listed_through_the_run(tmp_path):
+    listed = []
+    steps = StepRecorder(CaseEvidence(), tmp_path, lambda path, description: listed.append((path.name, description)))
+    steps.uses(tmp_path / "payload.json", "a payload")
+    assert listed == [("payload.json", "a payload")]
+    with pytest.raises(PlanDefect, match="outside a verification run"):
+        StepRecorder(CaseEvidence()).uses(tmp_path / "payload.json", "a payload")
