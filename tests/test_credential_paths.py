@@ -40,6 +40,7 @@ def _command_profile(tmp_path):
         [accounts]
         registration = "command"
         command = '{PYTHON} -m lhv.app.cli device add-user --state-dir {{device_state}} {{username}}'
+        remove_command = '{PYTHON} -m lhv.app.cli device remove-user --state-dir {{device_state}} {{username}}'
 
         [inspection]
         kind = "command"

@@ -7,6 +7,10 @@ replies or routes: the clinical, authentication and security areas (V2_AREAS). T
 account-storage, rate-limit and availability faults act below the request shapes, identically in
 both dialects; running them twice would double the suite's time for no new evidence (issue 11).
 
+An evidence fault (lhv/device/fault_areas/evidence.py) leaves the device clean and hands the run wrong evidence
+to read instead; it runs like any other. Each plan must end with the verdict the fault declares: failed, or
+inconclusive where the wrong evidence is missing data (a prober that did not run), which must never pass.
+
 A fault is caught by name, not only by a failed plan (issue 16): verification/clauses.toml says which
 clauses each fault kills, and so which checks must catch it. Each plan that must catch the fault has
 to fail on one of those checks (a plan failing for another reason is no kill), and each clause that
@@ -34,7 +38,7 @@ def _caught(lhv, fault, *dialect: str, option: str = "--fault") -> None:
     verdicts = run.verdicts()
     assert run.code == 1, run.output
     for plan in fault.caught_by:
-        assert verdicts[plan] == "failed", f"{fault.name}: {plan} was {verdicts[plan]}\n{run.output}"
+        assert verdicts[plan] == fault.verdict, f"{fault.name}: {plan} was {verdicts[plan]}\n{run.output}"
     assert run.results["target"][option.removeprefix("--") + "s"] == [fault.name]
     _caught_by_name(run, fault)
 
@@ -85,6 +89,7 @@ class _NamedMutant:
     name: str
     caught_by: tuple[str, ...]
     dialect: str
+    verdict: str = "failed"
 
 
 def _mutants_named_by_clauses() -> list[_NamedMutant]:

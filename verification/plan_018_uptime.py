@@ -45,9 +45,10 @@ def test_availability_over_the_window_meets_the_target(target, load, step, lhv_r
                 window, counts = probe_live_window(target, store)
                 attach(record, [keep_probes(store, window, folder)], folder, record_dir)
                 step.note(f"window {window.start.isoformat()} to {window.end.isoformat()} (UTC)")
-                require("window-probed", counts.health > 0 and (counts.transaction > 0 or not uptime.transaction.intent),
-                        f"the prober recorded {counts.health} health and {counts.transaction} transaction probes",
-                        f"{counts.health} health and {counts.transaction} transaction probes recorded")
+                probed = counts.health > 0 and (counts.transaction > 0 or not uptime.transaction.intent)
+                require_data("window-probed", probed,
+                             f"the prober recorded {counts.health} health and {counts.transaction} transaction probes",
+                             f"{counts.health} health and {counts.transaction} transaction probes recorded")
         else:
             with step(f"Read the prober runs of the window '{uptime.window}' from the profile's probe store "
                       f"{store_label}", expect="the window has ended and prober runs cover it"):

@@ -90,10 +90,13 @@ def _device_serve(args: argparse.Namespace) -> int:
 
     for fault in args.fault:
         try:
-            fault_named(fault)
+            named = fault_named(fault)
         except KeyError as exc:
             print(f"lhv: --fault: {exc.args[0]}", file=sys.stderr)
             return EXIT_USAGE
+        if named.is_evidence:
+            return _usage(f"--fault: {fault} is an evidence fault: the harness is handed wrong evidence, the device "
+                          "does not change (use it with lhv verify)")
     state = Path(args.state_dir or tempfile.mkdtemp(prefix="lhv-device-"))
     settings = DeviceSettings(state_dir=str(state), token_lifetime_seconds=args.token_lifetime,
                               lockout_threshold=args.lockout_threshold, lockout_seconds=args.lockout_seconds,
@@ -110,15 +113,20 @@ def _device_serve(args: argparse.Namespace) -> int:
 
 
 def _device_faults(args: argparse.Namespace) -> int:
-    from lhv.device.faults import FAULTS
+    from lhv.device.faults import DEVICE_FAULTS, EVIDENCE_FAULTS, FAULTS
 
     if args.json:
-        print(json.dumps([{"name": f.name, "description": f.description, "caught_by": list(f.caught_by)}
+        print(json.dumps([{"name": f.name, "description": f.description, "caught_by": list(f.caught_by),
+                           "kind": "evidence" if f.is_evidence else "device", "verdict": f.verdict}
                           for f in FAULTS], indent=2))
         return 0
     width = max(len(f.name) for f in FAULTS)
-    for fault in FAULTS:
-        print(f"{fault.name:<{width}}  {', '.join(fault.caught_by):<20}  {fault.description}")
+    for heading, faults in (("Device faults: the reference device misbehaves", DEVICE_FAULTS),
+                            ("Evidence faults: the device runs clean; the harness is handed wrong evidence "
+                             "(lhv verify only)", EVIDENCE_FAULTS)):
+        print(heading)
+        for fault in faults:
+            print(f"  {fault.name:<{width}}  {', '.join(fault.caught_by):<20}  {fault.description}")
     return 0
 
 
@@ -139,8 +147,20 @@ def _device_add_user(args: argparse.Namespace) -> int:
         user = add_user(Path(args.state_dir), args.email, password, args.role)
     except RegistrationRefused as exc:
         print(f"lhv: device add-user: refused: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     print(f"added {user.email} (role {user.role})")
+    return 0
+
+
+def _device_remove_user(args: argparse.Namespace) -> int:
+    from lhv.device.operator import RemovalRefused, remove_user
+
+    try:
+        remove_user(Path(args.state_dir), args.email)
+    except RemovalRefused as exc:
+        print(f"lhv: device remove-user: refused: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(f"removed {args.email}")
     return 0
 
 
@@ -304,6 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_user.add_argument("--state-dir", required=True, help="the device's state directory (holds users.sqlite3)")
     add_user.add_argument("--role", choices=["user", "admin"], default="user")
     add_user.set_defaults(handler=lambda args, extra: _device_add_user(args))
+    remove_user = device.add_parser("remove-user", help="remove a user from a reference device's database; its "
+                                    "tokens are refused from then on")
+    remove_user.add_argument("email")
+    remove_user.add_argument("--state-dir", required=True, help="the device's state directory (holds users.sqlite3)")
+    remove_user.set_defaults(handler=lambda args, extra: _device_remove_user(args))
 
     probe_commands.add_parser(commands)
     check_payload_command.add_parser(commands)

@@ -12,10 +12,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lhv.device.availability import install_availability_faults
 from lhv.device.body_limit import install_body_limit
+from lhv.device.conformance import install_conformance_faults
 from lhv.device.context import DeviceContext
 from lhv.device.disclosure import install_disclosure_faults
 from lhv.device.documentation import install_documentation
 from lhv.device.echo import install_echo_fault
+from lhv.device.injection import install_injection_faults, rendered
 from lhv.device.mutants import install_mutants
 from lhv.device.ratelimit import install_rate_limits
 from lhv.device.routes_auth import auth_router
@@ -34,6 +36,8 @@ def create_app(ctx: DeviceContext) -> FastAPI:
     _install_error_handlers(app, ctx)
     install_body_limit(app, ctx)  # innermost: a streamed body's 413 is raised where the route reads it
     install_echo_fault(app, ctx)  # fault `echo-credentials`: sees the body as the route read it
+    install_injection_faults(app, ctx)  # injection and contract-document faults: inside the limits and headers
+    install_conformance_faults(app, ctx)
     install_rate_limits(app, ctx)  # added before the headers: 429s carry HSTS too
     _install_headers(app, ctx)
     install_disclosure_faults(app, ctx)
@@ -67,7 +71,10 @@ def _install_error_handlers(app: FastAPI, ctx: DeviceContext) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(traced({"detail": _jsonable(exc.errors())}, exc), status_code=422)
+        errors = _jsonable(exc.errors())
+        if ctx.has("template-evaluated-errors"):  # the fault: messages pass through a template renderer
+            errors = rendered(errors)
+        return JSONResponse(traced({"detail": errors}, exc), status_code=422)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""Availability faults of the reference device (PLAN_018): flapping, slow health answers, a down window."""
+"""Availability faults of the reference device (PLAN_018): flapping, dropped health requests, slow health answers,
+a down window."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ from fastapi import FastAPI
 
 from lhv.device.context import DeviceContext
 
-AVAILABILITY_FAULTS = ("flapping", "slow-health", "down-window")
+AVAILABILITY_FAULTS = ("flapping", "drops-every-tenth-health-request", "slow-health", "down-window")
 HEALTH_PATH = "/health"
 # flapping: request number n is dropped when n % FLAP_EVERY == FLAP_PHASE, so any FLAP_EVERY consecutive
 # requests hold exactly one drop (2 %); counting beats chance here: a six-second probe window must see it.
 FLAP_EVERY = 50
 FLAP_PHASE = 25
+# drops-every-tenth-health-request: /health request number n (counting /health alone) gets 503 when
+# n % HEALTH_DROP_EVERY == 0, as when one worker of ten behind a round-robin balancer is wedged. Counting /health
+# alone keeps the prober's share exact: once the soak ends, every tenth of its consecutive probes is dropped.
+HEALTH_DROP_EVERY = 10
 # down-window: down from DOWN_AFTER_S after the first /health request (when a load balancer would first
 # see the device) for DOWN_FOR_S.
 DOWN_AFTER_S = 1.0
@@ -36,11 +41,12 @@ def flap_drop(number: int) -> str | None:
 
 
 class AvailabilityFaults:
-    """ASGI middleware that makes the device flap, answer /health late, or go down for a while."""
+    """ASGI middleware that makes the device flap, drop /health requests, answer /health late, or go down a while."""
 
     def __init__(self, app: Any, ctx: DeviceContext) -> None:
         self.app, self.ctx = app, ctx
         self._numbers = itertools.count(1)
+        self._health_numbers = itertools.count(1)
         self._first_health: float | None = None
 
     async def __call__(self, scope: _Scope, receive: Any, send: Any) -> None:
@@ -61,6 +67,10 @@ class AvailabilityFaults:
             if drop == "reset":
                 await _drop_connection(send)
                 return
+        if health and self.ctx.has("drops-every-tenth-health-request") \
+                and next(self._health_numbers) % HEALTH_DROP_EVERY == 0:
+            await _unavailable(send)
+            return
         if self.ctx.has("slow-health") and health:
             await asyncio.sleep(self.ctx.settings.probe_timeout_seconds * SLOW_FACTOR)
         await self.app(scope, receive, send)

@@ -12,16 +12,17 @@ from __future__ import annotations
 import base64
 import html
 import json
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, quote
 
 from fastapi import FastAPI
 
 from lhv.device.context import DeviceContext
+from lhv.device.exchange import Answer, AnswerRewriting, Asked
 
 FAULT = "echo-credentials"
 ECHOED_STATUSES = (401, 422)
-_KEPT_BODY = 64 * 1024  # what the middleware remembers of a request body
 _ECHOED_BODY = 4 * 1024  # a body echoed in base64 whole (a small login or registration)
 
 
@@ -60,46 +61,6 @@ def echoes(body: bytes, content_type: str, authorization: str) -> dict[str, Any]
     return echo
 
 
-class EchoCredentials:
-    """ASGI middleware of the fault: remembers each request's body and adds the echo to a refusal's JSON body."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        received = bytearray()
-        started: dict | None = None
-        chunks: list[bytes] = []
-
-        async def remembering() -> dict:
-            message = await receive()
-            if message["type"] == "http.request" and len(received) < _KEPT_BODY:
-                received.extend(message.get("body", b"")[:_KEPT_BODY - len(received)])
-            return message
-
-        async def echoing(message: dict) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start" and message["status"] in ECHOED_STATUSES:
-                started = message
-                return
-            if started is None:
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            body = _with_echo(b"".join(chunks), bytes(received), headers)
-            kept = [(k, v) for k, v in started.get("headers", []) if k.lower() != b"content-length"]
-            await send({**started, "headers": kept + [(b"content-length", str(len(body)).encode())]})
-            await send({"type": "http.response.body", "body": body})
-
-        await self.app(scope, remembering, echoing)
-
-
 def _with_echo(answer: bytes, request_body: bytes, headers: dict[str, str]) -> bytes:
     echo = echoes(request_body, headers.get("content-type", ""), headers.get("authorization", ""))
     try:
@@ -111,7 +72,12 @@ def _with_echo(answer: bytes, request_body: bytes, headers: dict[str, str]) -> b
     return json.dumps({**value, "echo": echo}, ensure_ascii=True).encode("ascii")
 
 
+def _echoed(asked: Asked, answer: Answer) -> Answer:
+    return replace(answer, body=_with_echo(answer.body, asked.body, asked.headers))
+
+
 def install_echo_fault(app: FastAPI, ctx: DeviceContext) -> None:
-    """Adds the echoing middleware when the fault is switched on."""
+    """Adds the echoing middleware when the fault is switched on: it sees each request's body and rewrites refusals."""
     if ctx.has(FAULT):
-        app.add_middleware(EchoCredentials)
+        app.add_middleware(AnswerRewriting, wants=lambda method, path, status: status in ECHOED_STATUSES,
+                           rewrite=_echoed)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa, types
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
@@ -27,15 +27,16 @@ def _name(common_name: str) -> x509.Name:
                       x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
+def _write_key(key: types.CertificateIssuerPrivateKeyTypes, path: Path) -> None:
     path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()))
     path.chmod(0o600)
 
 
 def issue(directory: Path, *, hosts: tuple[str, ...] = ("localhost", "127.0.0.1"),
-          not_before: dt.datetime | None = None, valid_days: int = 90, self_signed: bool = False) -> Pki:
-    """Creates a fresh CA and a server certificate for hosts, valid from not_before for valid_days."""
+          not_before: dt.datetime | None = None, valid_days: int = 90, self_signed: bool = False,
+          rsa_bits: int | None = None) -> Pki:
+    """Creates a fresh CA and a server certificate for hosts (key: RSA of rsa_bits if given, else EC P-256)."""
     directory.mkdir(parents=True, exist_ok=True)
     start = not_before or dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
     end = start + dt.timedelta(days=valid_days)
@@ -50,7 +51,8 @@ def issue(directory: Path, *, hosts: tuple[str, ...] = ("localhost", "127.0.0.1"
                                             data_encipherment=False, key_agreement=False,
                                             encipher_only=False, decipher_only=False), critical=True)
                .sign(ca_key, hashes.SHA256()))
-    server_key = ec.generate_private_key(ec.SECP256R1())
+    server_key: types.CertificateIssuerPrivateKeyTypes = rsa.generate_private_key(65537, rsa_bits) if rsa_bits \
+        else ec.generate_private_key(ec.SECP256R1())
     sans: list[x509.GeneralName] = []
     for host in hosts:
         try:

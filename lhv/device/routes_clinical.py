@@ -53,17 +53,21 @@ def clinical_router(ctx: DeviceContext, shape: ClinicalShape = PLAN_SHAPE) -> AP
     @router.post(shape.severity_path, **shape.severity_doc())
     def severity_assessment(user: User = Depends(ctx.require_user), raw: bytes = Depends(_raw_body)) -> JSONResponse:
         started = time.perf_counter()
+        beside: dict = {}  # what a refusal carries besides its errors: nothing, unless fault report-on-refusal
         try:
             body = parse_json(raw)
             parsed = shape.read_severity(body, lenient=lenient)
-            errors = shape.rule_errors(service.validate_severity(parsed.request, elide(body),
-                                                                 shape.loc_for(parsed.request)))
+            received, loc_for = elide(body), shape.loc_for(parsed.request)
+            errors = shape.rule_errors(service.validate_severity(parsed.request, received, loc_for))
             images, rejected = service.decode([parsed.media])
             errors += shape.image_errors(rejected, listed=False)
             if errors:
+                preliminary = service.preliminary_severity(images, parsed.request, received, loc_for, started)
+                if preliminary is not None:
+                    beside = shape.severity_report(preliminary, parsed, fhir_slip=fhir_slip)
                 raise RequestInvalid(errors)
         except RequestInvalid as invalid:
-            return JSONResponse({"detail": invalid.errors}, status_code=422)
+            return JSONResponse({**beside, "detail": invalid.errors}, status_code=422)
         result = service.assess_severity(images[0], parsed.request, started)
         return JSONResponse(shape.severity_report(result, parsed, fhir_slip=fhir_slip))
 

@@ -10,6 +10,8 @@ import secrets
 import signal
 import socket
 import ssl
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
@@ -22,6 +24,10 @@ from lhv.device.settings import DeviceSettings
 ACCOUNTS = {"admin": ("admin@reference.device", "admin"),
             "user": ("tester@reference.device", "user"),
             "second_user": ("tester2@reference.device", "user")}
+WEAK_RSA_BITS = 1024  # weak-rsa-key: OpenSSL loads such a key only at security level 1 or below
+WEAK_KEY_CIPHERS = "DEFAULT:@SECLEVEL=1"
+LEGACY_CIPHERS = "DEFAULT:@SECLEVEL=0"  # OpenSSL 3 negotiates TLS 1.0/1.1 (SHA-1 handshakes) only at level 0
+EVERY_CIPHER = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"  # "everything, for compatibility": NULL and anonymous suites too
 
 
 class PortInUse(OSError):
@@ -50,6 +56,8 @@ def _issue_certificates(settings: DeviceSettings) -> pki.Pki:
         return pki.issue(directory, not_before=start, valid_days=10)
     if settings.has("wrong-host-cert"):
         return pki.issue(directory, hosts=("wrong-host.example.net",))
+    if settings.has("weak-rsa-key"):
+        return pki.issue(directory, rsa_bits=WEAK_RSA_BITS)
     return pki.issue(directory, self_signed=settings.has("self-signed-cert"))
 
 
@@ -65,19 +73,48 @@ def _bootstrap_accounts(ctx: DeviceContext, directory: Path) -> Path:
     return path
 
 
-class _TlsConfig(uvicorn.Config):
-    """Uvicorn config whose TLS context enforces the contract's protocol floor."""
+@dataclass(frozen=True)
+class TlsPolicy:
+    """The HTTPS listener's protocol versions and cipher list (None: Python's defaults)."""
 
-    def __init__(self, *args, tls_floor: ssl.TLSVersion, **kwargs):
-        self._tls_floor = tls_floor
+    floor: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2
+    ceiling: ssl.TLSVersion | None = None
+    ciphers: str | None = None
+
+    def context(self, certfile: Path, keyfile: Path) -> ssl.SSLContext:
+        """Returns the server context: versions and ciphers first, as the security level decides which keys load."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        with warnings.catch_warnings():  # TLS 1.0/1.1 are deprecated: the faults that set them mean it
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = self.floor
+            if self.ceiling is not None:
+                ctx.maximum_version = self.ceiling
+        if self.ciphers is not None:
+            ctx.set_ciphers(self.ciphers)
+        ctx.load_cert_chain(str(certfile), str(keyfile))
+        return ctx
+
+
+def tls_policy(settings: DeviceSettings) -> TlsPolicy:
+    """Returns the contract's TLS set-up (TLS 1.2+, default suites), or what the device's TLS faults make of it."""
+    legacy_only = settings.has("legacy-tls-only")
+    floor = ssl.TLSVersion.TLSv1 if legacy_only or settings.has("tls1.0-enabled") else ssl.TLSVersion.TLSv1_2
+    ciphers = (EVERY_CIPHER if settings.has("weak-cipher-suites")
+               else LEGACY_CIPHERS if floor < ssl.TLSVersion.TLSv1_2
+               else WEAK_KEY_CIPHERS if settings.has("weak-rsa-key") else None)
+    return TlsPolicy(floor, ssl.TLSVersion.TLSv1_1 if legacy_only else None, ciphers)
+
+
+class _TlsConfig(uvicorn.Config):
+    """Uvicorn config whose TLS context is the device's own (TlsPolicy), not uvicorn's."""
+
+    def __init__(self, *args, tls: TlsPolicy, certs: pki.Pki, **kwargs):
+        self._tls, self._certs = tls, certs
         super().__init__(*args, **kwargs)
 
     def load(self) -> None:
         super().load()
-        if self.ssl is not None:
-            self.ssl.minimum_version = self._tls_floor
-            if self._tls_floor < ssl.TLSVersion.TLSv1_2:
-                self.ssl.set_ciphers("DEFAULT:@SECLEVEL=0")
+        self.ssl = self._tls.context(self._certs.server_cert, self._certs.server_key)
 
 
 async def _redirect_app(scope, receive, send):
@@ -107,10 +144,8 @@ def serve(settings: DeviceSettings, ready_file: Path | None = None) -> None:
     credentials_file = _bootstrap_accounts(ctx, state)
     https_port, http_port = https_sock.getsockname()[1], http_sock.getsockname()[1]
     app = create_app(ctx)
-    floor = ssl.TLSVersion.TLSv1 if settings.has("tls1.0-enabled") else ssl.TLSVersion.TLSv1_2
-    https = uvicorn.Server(_TlsConfig(app, ssl_certfile=str(certs.server_cert), ssl_keyfile=str(certs.server_key),
-                                      tls_floor=floor, log_level="warning", access_log=False,
-                                      server_header=False, date_header=True,
+    https = uvicorn.Server(_TlsConfig(app, tls=tls_policy(settings), certs=certs, log_level="warning",
+                                      access_log=False, server_header=False, date_header=True,
                                       timeout_graceful_shutdown=2))
     plain_app = app if settings.has("http-served") else _with_state(_redirect_app, {"https_port": https_port})
     if settings.has("http-served-clinical"):

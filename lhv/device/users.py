@@ -77,6 +77,7 @@ class UserStore:
     def __init__(self, path: Path, scheme: PasswordScheme):
         self.path, self.scheme = path, scheme
         self._lock = threading.Lock()
+        self._cache: dict[str, User] = {}  # fault token-outlives-account: accounts once found, never invalidated
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
@@ -110,8 +111,13 @@ class UserStore:
         if "sql-injection" in self.scheme.faults:  # the defect: the e-mail is pasted into the SQL text
             query, parameters = f"SELECT id, email, role, password_hash FROM users WHERE email = '{email}'", ()
         with self._lock:
+            if email in self._cache:
+                return self._cache[email]
             row = self._db.execute(query, parameters).fetchone()
-        return User(row[0], row[1], row[2], row[3]) if row else None
+            user = User(row[0], row[1], row[2], row[3]) if row else None
+            if user is not None and "token-outlives-account" in self.scheme.faults:
+                self._cache[email] = user  # the defect: only this process's own removals would invalidate it
+        return user
 
     def first(self) -> User | None:
         """Returns the account registered first, if any."""
@@ -122,6 +128,7 @@ class UserStore:
     def delete(self, email: str) -> bool:
         """Removes a user; tells whether one was removed."""
         with self._lock:
+            self._cache.pop(email, None)
             return self._db.execute("DELETE FROM users WHERE email = ?", (email,)).rowcount > 0
 
     def authenticate(self, email: str, password: str) -> User | None:

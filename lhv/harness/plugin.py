@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from lhv.fuzz.document import document_for
 from lhv.harness.steps import StepRecorder
 from lhv.session import interrupts, preflight, verdicts
 from lhv.session.accounts import Accounts
+from lhv.session.profile import Profile
 from lhv.session.run import CaseResult, RunState, new_run_id
 from lhv.session.target import Api, Target, open_target
 
@@ -89,6 +92,7 @@ def _start_run(config: pytest.Config) -> RunState:
                             mutants=option.mutant)
     except ConfigError as exc:
         _exit(str(exc))
+    profile = _with_evidence(config, profile)
     state = RunState(run_id=option.run_id or new_run_id(), profile=profile, reports_dir=Path(option.reports_dir),
                      tester=option.tester, faults=tuple(option.fault), mutants=tuple(option.mutant))
     try:
@@ -98,6 +102,24 @@ def _start_run(config: pytest.Config) -> RunState:
     config.stash[_STATE] = state
     interrupts.install()
     return state
+
+
+def _with_evidence(config: pytest.Config, profile: Profile) -> Profile:
+    """Hands the run the wrong evidence its evidence faults bring (lhv/device/fault_areas/evidence.py): the profile
+    keys they set, and the scanner report one gives, as --scanner-report would; the inputs go when the run ends."""
+    from lhv.device.faults import fault_named
+
+    evidence = [name for name in config.option.fault if fault_named(name).is_evidence]
+    if not evidence:
+        return profile
+    folder = Path(tempfile.mkdtemp(prefix="lhv-evidence-"))
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    profile, report = preflight.with_evidence(profile, evidence, folder)
+    if report is not None:
+        if config.option.scanner_report:
+            _exit(f"--scanner-report: --fault {', '.join(evidence)} brings its own scanner report; give only one")
+        config.option.scanner_report = str(report)
+    return profile
 
 
 def _run_state(config: pytest.Config) -> RunState:
@@ -227,9 +249,12 @@ def target(lhv_run: RunState, request: pytest.FixtureRequest):
             _exit(problem)
         lhv_run.trust_problem = problem  # the certificate plan judges it; every other plan is not judged
     except TargetError as exc:
-        lhv_run.aborted = f"target unreachable: {exc}"
-        tgt.stop()
-        _exit(lhv_run.aborted)
+        problem = preflight.tls_refusal(tgt.base_url, tgt.verify, lhv_run.profile.target.timeout_seconds)
+        if problem is None or not any(_judges_certificate(plan) for plan in lhv_run.selected_plans):
+            lhv_run.aborted = problem or f"target unreachable: {exc}"
+            tgt.stop()
+            _exit(lhv_run.aborted)
+        lhv_run.trust_problem = problem  # as with an untrusted certificate: PLAN_005 judges it, no other plan
     finally:
         probe.close()
     judge_reply_shapes(ReplyShapes(document_for(lhv_run.profile, base=Path(lhv_run.profile.source).resolve().parent)[0],

@@ -118,6 +118,11 @@ def require_judgement(judgement: Judgement, more: list[Finding]) -> None:
                                     f"{kind.share.percent:.2f} % of {kind.kind} probes succeeded "
                                     f"({kind.share.basis}); target {verdict.target_pct:g} %"))
     require_findings(findings)
+    lacking = [f"{kind.kind}: {kind.verdict.reason}" for kind in judgement.kinds
+               if kind.verdict.outcome == INCONCLUSIVE]
+    require_data("window-probed", not lacking, "; ".join(lacking),
+                 "every probe kind has the data to be judged: coverage at least uptime.min_coverage, no gap without "
+                 "data longer than allowed")
     if judgement.outcome == INCONCLUSIVE:
         raise Inconclusive(judgement.reason)
     if judgement.outcome != PASSED:  # every failed kind has a failed finding above: this is a harness defect

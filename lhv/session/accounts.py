@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import os
-import re
 import secrets
-import shlex
 import subprocess
+import sys
 from dataclasses import dataclass, field
 
 from lhv.core.errors import ConfigError, NotApplicable, TargetError
 from lhv.core.evidence import current_case
-from lhv.session.target import Api, Credentials, Target
 from lhv.core.http import Reply
-from lhv.core.secrets import hide_long_words
-from lhv.core.secrets import SECRETS
+from lhv.core.secrets import SECRETS, hide_long_words
+from lhv.session.profile import account_command_words
+from lhv.session.target import Api, Credentials, Target
 
 COMMAND_TIMEOUT_SECONDS = 60
-_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+LHV_COMMAND = (sys.executable, "-m", "lhv.app.cli")  # what {lhv} stands for: this harness, e.g. `lhv device add-user`
 
 
 @dataclass(frozen=True)
 class CommandOutcome:
-    """What a registration command did; its raw output is for checks only and is never recorded."""
+    """What an operator command (registration, removal) did; its raw output is for checks only, never recorded."""
 
     returncode: int
     output: str = field(repr=False)
@@ -55,6 +54,15 @@ class Accounts:
     def registration(self) -> str:
         """The profile's registration path: "http", "command" or "none"."""
         return self.target.profile.accounts.registration
+
+    @property
+    def registration_paths(self) -> tuple[str, ...]:
+        """Every registration path the profile offers: its own first, then the operator's command where the
+        profile names one beside HTTP registration (PLAN_016 verifies each); empty for registration "none"."""
+        own = self.registration
+        if own == "none":
+            return ()
+        return (own, "command") if own == "http" and self.target.profile.accounts.command.strip() else (own,)
 
     def new_identity(self, purpose: str, password: str | None = None) -> Credentials:
         """Returns unused credentials (not registered) with a unique name and, unless given, a fresh password."""
@@ -92,43 +100,65 @@ class Accounts:
 
     def register_by_command(self, identity: Credentials) -> CommandOutcome:
         """Runs the profile's registration command; the password goes by stdin and environment only."""
-        argv = self._command_for(identity.username)
-        env = {**os.environ, "LHV_NEW_USERNAME": identity.username, "LHV_NEW_PASSWORD": identity.password}
-        try:
-            done = subprocess.run(argv, input=identity.password + "\n", env=env, capture_output=True, text=True,
-                                  timeout=COMMAND_TIMEOUT_SECONDS)
-        except FileNotFoundError:
-            raise ConfigError(self.target.profile.source, "accounts.command", f"{argv[0]}: command not found") \
-                from None
-        except subprocess.TimeoutExpired:
-            raise TargetError(f"the registration command did not finish within {COMMAND_TIMEOUT_SECONDS} s") \
-                from None
+        done = self._run("command", identity.username, stdin=identity.password + "\n",
+                         env={"LHV_NEW_USERNAME": identity.username, "LHV_NEW_PASSWORD": identity.password},
+                         what="registration")
         if done.returncode == 0:
             self._made(identity.username)
+        self._tell(f"registration command for {identity.username} exited {done.returncode} "
+                   "(password given on stdin and in LHV_NEW_PASSWORD)")
+        return done
+
+    @property
+    def can_remove(self) -> bool:
+        """Tells whether the profile names the operator's command that removes an account."""
+        return bool(self.target.profile.accounts.remove_command.strip())
+
+    def remove_by_command(self, username: str) -> CommandOutcome:
+        """Runs the profile's removal command for an account; exit 0 means the account is gone."""
+        if not self.can_remove:
+            raise NotApplicable("the profile names no command that removes an account (accounts.remove_command)")
+        done = self._run("remove_command", username, stdin="", env={"LHV_REMOVE_USERNAME": username},
+                         what="removal")
+        if done.returncode == 0 and username in self.created:
+            self.created.remove(username)
+        self._tell(f"removal command for {username} exited {done.returncode}")
+        return done
+
+    def _run(self, key: str, username: str, *, stdin: str, env: dict[str, str], what: str) -> CommandOutcome:
+        argv = self._command_for(key, username)
+        try:
+            done = subprocess.run(argv, input=stdin, env={**os.environ, **env}, capture_output=True, text=True,
+                                  timeout=COMMAND_TIMEOUT_SECONDS)
+        except FileNotFoundError:
+            raise ConfigError(self.target.profile.source, f"accounts.{key}", f"{argv[0]}: command not found") \
+                from None
+        except subprocess.TimeoutExpired:
+            raise TargetError(f"the {what} command did not finish within {COMMAND_TIMEOUT_SECONDS} s") from None
+        return CommandOutcome(done.returncode, done.stdout + done.stderr)
+
+    @staticmethod
+    def _tell(line: str) -> None:
         case = current_case()
         if case is not None and case.current is not None:
-            case.current.actual.append(f"registration command for {identity.username} exited {done.returncode} "
-                                       "(password given on stdin and in LHV_NEW_PASSWORD)")
-        return CommandOutcome(done.returncode, done.stdout + done.stderr)
+            case.current.actual.append(line)
 
     def _made(self, username: str) -> None:
         if username not in self.created:
             self.created.append(username)
 
-    def _command_for(self, username: str) -> list[str]:
+    def _command_for(self, key: str, username: str) -> list[str]:
+        """The argv of the profile's accounts.<key> command for an account: placeholders filled inside arguments,
+        never through a shell; {lhv} is this harness's own command."""
         source = self.target.profile.source
-        template = self.target.expand(self.target.profile.accounts.command)
+        template = getattr(self.target.profile.accounts, key)
         if not template.strip():
-            raise ConfigError(source, "accounts.command", "is empty, and accounts.registration is \"command\"")
-        if "{password}" in template:
-            raise ConfigError(source, "accounts.command",
-                              "must not contain {password}: the password goes by stdin and LHV_NEW_PASSWORD")
+            raise ConfigError(source, f"accounts.{key}", "is empty, and the run needs the command")
         try:
-            argv = [arg.replace("{username}", username) for arg in shlex.split(template)]
+            words = account_command_words(template)
         except ValueError as exc:
-            raise ConfigError(source, "accounts.command", f"cannot be split into arguments ({exc})") from None
-        unknown = sorted({m for arg in argv for m in _PLACEHOLDER.findall(arg)})
-        if unknown:
-            raise ConfigError(source, "accounts.command", f"unknown placeholder(s) {', '.join(unknown)}; "
-                              "known: {username}, and {device_state} for the embedded device")
+            raise ConfigError(source, f"accounts.{key}", str(exc)) from None
+        argv: list[str] = []
+        for word in words:
+            argv += LHV_COMMAND if word == "{lhv}" else [self.target.expand(word.replace("{username}", username))]
         return argv

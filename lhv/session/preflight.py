@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import ssl
 import tempfile
+import warnings
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from lhv.contract import catalog
@@ -58,6 +62,40 @@ def check_faults(faults: list[str], profile: Profile) -> None:
             raise ConfigError("--fault", fault, exc.args[0]) from None
     if faults and not profile.target.embedded:
         raise ConfigError("--fault", None, "faults exist only on the embedded reference device")
+
+
+def with_evidence(profile: Profile, faults: Iterable[str], folder: Path) -> tuple[Profile, Path | None]:
+    """Writes each evidence fault's input into its own subfolder of folder; returns the profile with the keys the
+    faults set, and the scanner report one of them gives (None when none does)."""
+    from lhv.device.faults import fault_named
+
+    data, report, applied = profile.model_dump(), None, []
+    for name in faults:
+        fault = fault_named(name)
+        if fault.evidence is None:
+            continue
+        place = folder / fault.name
+        place.mkdir(parents=True, exist_ok=True)
+        given = fault.evidence(place)
+        _set_keys(data, given.profile)
+        report = given.scanner_report or report
+        applied += [name] if given.profile else []
+    if not applied:
+        return profile, report
+    changed = Profile.model_validate(data)
+    # The record names the base profile's file and digest, and says which faults changed what it shows.
+    changed.source = f"{profile.source} with the evidence of --fault {', '.join(applied)}"
+    changed.sha256 = profile.sha256
+    return changed, report
+
+
+def _set_keys(data: dict[str, Any], changes: Mapping[str, Any]) -> None:
+    """Sets keys of nested profile data; a dict value sets keys of the table below rather than replacing it."""
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(data.get(key), dict):
+            _set_keys(data[key], value)
+        else:
+            data[key] = value
 
 
 def check_mutants(mutants: list[str] | tuple[str, ...], profile: Profile) -> None:
@@ -137,6 +175,47 @@ def trust_context(profile: Profile) -> ssl.SSLContext:
     except (ssl.SSLError, ValueError, OSError) as exc:
         raise ConfigError(profile.source, "target.trust_store",
                           f"{path} holds no PEM certificate that loads ({exc})") from None
+
+
+def _handshake(host: str, port: int, context: ssl.SSLContext, timeout_s: float) -> str:
+    """Completes one TLS handshake with host:port, bounded by timeout_s per step; returns its version and suite."""
+    with socket.create_connection((host, port), timeout=timeout_s) as raw, \
+            context.wrap_socket(raw, server_hostname=host) as tls:
+        return f"{tls.version()} ({tls.cipher()[0]})"
+
+
+def _any_tls() -> ssl.SSLContext:
+    """Returns a client context that accepts any version and suite OpenSSL can speak, and any certificate."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    with warnings.catch_warnings():  # TLS 1.0 is deprecated: that is what this context is for
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+    context.set_ciphers("ALL:COMPLEMENTOFALL:@SECLEVEL=0")
+    return context
+
+
+def tls_refusal(url: str, trusted: ssl.SSLContext, timeout_s: float) -> str | None:
+    """Returns why a target that speaks only old TLS versions or weak suites refuses the run's client, else None."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return None
+    host, port = parts.hostname, parts.port or 443
+    try:
+        _handshake(host, port, trusted, timeout_s)
+        return None
+    except ssl.SSLCertVerificationError:
+        return None  # an untrusted certificate has its own problem text
+    except ssl.SSLError as exc:
+        refused = exc
+    except OSError:
+        return None  # refused, reset or timed out before TLS: the target is unreachable
+    try:
+        legacy = _handshake(host, port, _any_tls(), timeout_s)
+    except OSError:  # ssl.SSLError too
+        return None  # no handshake completes at all: the target speaks no TLS
+    return (f"the target's TLS refuses the run's client (TLS 1.2 or later, strong suites): {refused}; a handshake "
+            f"open to every version and suite gets {legacy}: PLAN_005 judges the target's TLS versions and suites")
 
 
 def check_run(profile: Profile, *, plans: list[str], suite: str | None, faults: list[str], reports_dir: str | Path,

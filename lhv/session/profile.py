@@ -6,6 +6,7 @@ import hashlib
 import ipaddress
 import os
 import re
+import shlex
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -93,14 +94,45 @@ class AuthSection(_Section):
     locked_statuses: list[int] = [423, 401, 403, 429]
 
 
+ACCOUNT_COMMAND_PLACEHOLDERS = ("{username}", "{device_state}", "{ca_file}", "{lhv}")
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def account_command_words(template: str) -> list[str]:
+    """An operator command's arguments, split as a shell would but run without one, placeholders still in;
+    ValueError says what is wrong (a password placeholder, an unknown placeholder, quoting, a {lhv} inside a word)."""
+    if "{password}" in template:
+        raise ValueError("must not contain {password}: a password never goes on a command line (the registration "
+                         "command gets it on stdin and in LHV_NEW_PASSWORD)")
+    try:
+        words = shlex.split(template)
+    except ValueError as exc:
+        raise ValueError(f"cannot be split into arguments ({exc})") from None
+    unknown = sorted({m for word in words for m in _PLACEHOLDER.findall(word)} - set(ACCOUNT_COMMAND_PLACEHOLDERS))
+    if unknown:
+        raise ValueError(f"unknown placeholder(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(ACCOUNT_COMMAND_PLACEHOLDERS)}")
+    if any("{lhv}" in word and word != "{lhv}" for word in words):
+        raise ValueError("{lhv} (this harness's own command) must be an argument of its own")
+    return words
+
+
 class AccountsSection(_Section):
-    """How plans get disposable accounts."""
+    """How plans get disposable accounts, and the operator's commands that register and remove them."""
 
     registration: Literal["http", "command", "none"] = "none"
-    command: str = ""
+    command: str = ""  # registers {username}, password on stdin; PLAN_016 verifies it whenever it is named
+    remove_command: str = ""  # removes the account {username}; PLAN_016: its tokens get 401 afterwards
     name_prefix: str = "lhv-verify-"
     email_domain: str = "example.org"
     min_password_length: int = Field(12, gt=1)  # PLAN_016: one character shorter is refused
+
+    @field_validator("command", "remove_command")
+    @classmethod
+    def _command(cls, template: str) -> str:
+        if template.strip():
+            account_command_words(template)
+        return template
 
 
 class LimitsSection(_Section):
@@ -372,7 +404,7 @@ def parse_profile(raw: bytes, source: str) -> Profile:
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"])
-        problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
         more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
         raise ConfigError(source, key, problem + more) from None
     if not profile.target.embedded and not profile.target.base_url:

@@ -177,7 +177,8 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path
                               authenticated_limit=profile.limits.authenticated_requests,
                               rate_window_seconds=profile.limits.window_seconds,
                               probe_timeout_seconds=profile.uptime.timeout_seconds,
-                              max_body_bytes=profile.limits.max_body_bytes, faults=list(faults),
+                              max_body_bytes=profile.limits.max_body_bytes,
+                              faults=[f for f in faults if not fault_named(f).is_evidence],  # the device runs clean
                               mutants=list(mutants))
     settings = mutated_settings(settings)  # a number mutant moves the device's number; the profile keeps its own
     try:

@@ -5,14 +5,16 @@ import math
 
 import pytest
 
-from bench.fuzz_kills import (KILLED, MISSED, UNJUDGED, ToolRun, allocate, evenly, goal_met, harness_fuzz_work, judge,
-                              ratio, schemathesis_events, stratified)
+from bench.fuzz_kills import (KILLED, MISSED, UNJUDGED, ToolRun, allocate, evenly, goal_met, harness_failures,
+                              harness_fuzz_work, judge, merged, ratio, schemathesis_events, shown, stratified)
+from bench.fuzz_vs_schemathesis import OUT_OF_REACH, out_of_reach
 
 PASSED = ToolRun(0)
+LOGIN, USERS = "POST /login", "POST /users"
 
 
-def failed(*checks, code=1):
-    return ToolRun(code, frozenset(checks))
+def failed(*checks, code=1, on=LOGIN):
+    return ToolRun(code, frozenset((check, on) for check in checks))
 
 
 @pytest.mark.parametrize("clean, run, verdict", [
@@ -22,12 +24,37 @@ def failed(*checks, code=1):
     (PASSED, failed("not_a_server_error", code=0), MISSED),  # a check named but the run passed
     (failed("positive_data_acceptance"), failed("positive_data_acceptance"), MISSED),  # fails on clean too
     (failed("positive_data_acceptance"), failed("positive_data_acceptance", "not_a_server_error"), KILLED),
+    (failed("positive_data_acceptance"), failed("positive_data_acceptance", on=USERS), KILLED),  # another route
     (PASSED, ToolRun(None), UNJUDGED),  # timed out
     (ToolRun(None), failed("not_a_server_error"), UNJUDGED),  # the clean run timed out: nothing to compare with
     (ToolRun(2), failed("not_a_server_error"), UNJUDGED),  # the clean run broke without a failing check
 ])
-def test_a_kill_is_a_failing_check_the_clean_device_did_not_fail(clean, run, verdict):
+def test_a_kill_is_a_failure_the_clean_device_did_not_have(clean, run, verdict):
     assert judge(clean, run) == verdict
+
+
+def test_clean_runs_count_as_one_with_all_their_failures():
+    one, two = failed("positive_data_acceptance"), failed("not_a_server_error", on=USERS)
+    both = merged([one, two, PASSED])
+    assert both.failed == one.failed | two.failed and both.exit_code == 1
+    assert judge(both, failed("not_a_server_error", on=USERS)) == MISSED  # seen in a clean run: not counted
+    assert merged([PASSED, PASSED]).exit_code == 0
+    assert judge(merged([PASSED, ToolRun(None)]), failed("not_a_server_error")) == UNJUDGED  # one clean run broke
+    assert shown(one.failed | two.failed) == "not_a_server_error (POST /users), positive_data_acceptance (POST /login)"
+
+
+@pytest.mark.parametrize("mutant, reason", [
+    ("plan:status:GET/:429:503", OUT_OF_REACH["429"]),
+    ("v2:header:POST/login:423:retry-after:drop", OUT_OF_REACH["423"]),
+    ("plan:reply:POST/login:200:$.token_type:alter", OUT_OF_REACH["POST/login:200"]),
+    ("plan:status:POST/users:409:400", OUT_OF_REACH["POST/users:409"]),
+    ("plan:reply:POST/login:422:$.detail:drop-last", None),
+    ("plan:header:GET/health:*:x-content-type-options:drop", None),
+    ("plan:method:PUT/health", None),
+    ("plan:number:max_body_bytes:minus1", None),
+])
+def test_mutants_of_answers_neither_tool_can_get_are_out_of_reach(mutant, reason):
+    assert out_of_reach(mutant) == reason
 
 
 def test_ratio_and_goal():
@@ -69,17 +96,20 @@ def test_stratified_sample_is_exact_and_deterministic(n):
 
 
 def test_schemathesis_events_name_the_failed_checks_and_count_cases():
-    def finished(checks):
-        return json.dumps({"ScenarioFinished": {"recorder": {"cases": {cid: {} for cid in checks}, "checks": {
-            cid: [{"name": name, "status": status} for name, status in results] for cid, results in checks.items()}}}})
+    def finished(label, checks):
+        return json.dumps({"ScenarioFinished": {"recorder": {"label": label, "cases": {cid: {} for cid in checks},
+                                                             "checks": {cid: [{"name": name, "status": status}
+                                                                              for name, status in results]
+                                                                        for cid, results in checks.items()}}}})
 
     lines = [json.dumps({"Initialize": {}}),
-             finished({"a": [("not_a_server_error", "success"), ("positive_data_acceptance", "failure")]}),
-             finished({"b": [("response_schema_conformance", "failure")], "c": [("not_a_server_error", "success")]}),
+             finished(LOGIN, {"a": [("not_a_server_error", "success"), ("positive_data_acceptance", "failure")]}),
+             finished(USERS, {"b": [("response_schema_conformance", "failure")],
+                              "c": [("not_a_server_error", "success")]}),
              json.dumps({"NonFatalError": {"info": "connection refused"}}),
              json.dumps({"EngineFinished": {"running_time": 9.5}}), ""]
     checks, cases, running, errors = schemathesis_events(lines)
-    assert checks == {"positive_data_acceptance", "response_schema_conformance"}
+    assert checks == {("positive_data_acceptance", LOGIN), ("response_schema_conformance", USERS)}
     assert (cases, running, errors) == (3, 9.5, 1)
 
 
@@ -92,3 +122,17 @@ def test_harness_fuzz_work_counts_only_the_fuzz_steps():
          "actual": ["POST /login: 74 case(s) (37 positive, 37 negative) in 4.0 s; statuses 401×24, 422×50"]},
     ]}]}]}
     assert harness_fuzz_work(results) == (75, 4.25)
+
+
+def test_harness_failures_are_the_failed_fuzz_checks_of_each_operation():
+    def step(operation, *checks):
+        return {"action": f"Fuzz {operation} with positive and negative requests generated from the document",
+                "checks": [{"name": name, "passed": passed} for name, passed in checks]}
+
+    results = {"plans": [{"id": "PLAN_019", "cases": [{"steps": [
+        {"action": "Load the contract's OpenAPI document", "checks": [{"name": "openapi-operations", "passed": False}]},
+        step("GET /", ("fuzz:cases-sent", False)),  # the harness sent nothing: its trouble, not a finding
+        step(LOGIN, ("fuzz:not_a_server_error", False), ("fuzz:checks", True)),
+        step(USERS, ("fuzz:admin_only", False), ("score-oracle-apasi", False), ("fuzz:transport_headers", True)),
+    ]}]}]}
+    assert harness_failures(results) == {("fuzz:not_a_server_error", LOGIN), ("fuzz:admin_only", USERS)}

@@ -25,7 +25,7 @@ from lhv.device.clinical.validation import ErrorDict, LocFor, SeverityRequest, v
 FaultCheck = Callable[[str], bool]
 
 _DATA_URI_PREFIX = re.compile(r"data:[^,]*,", re.IGNORECASE)
-# Fault `body-site-optional`: the site the device silently assumes when none is given.
+# Faults `body-site-optional` and `report-on-refusal`: the site the device silently assumes when none is given.
 _DEFAULT_SITES = {"asalt": "head_top"}
 _DEFAULT_SITE = "trunk_front"
 # Fault `score-arithmetic-off`: what every score is off by.
@@ -118,6 +118,15 @@ class ClinicalService:
         return validate_severity_request(request, received_body, loc_for=loc_for,
                                          require_body_site=not self.has("body-site-optional"))
 
+    def preliminary_severity(self, images: Sequence[DecodedImage], request: SeverityRequest, received_body: object,
+                             loc_for: LocFor, started: float) -> SeverityResult | None:
+        """Fault `report-on-refusal`: a request refused only for its missing body site is analysed anyway, on a
+        default site, for a report the refusal carries; None on a clean device or a request broken otherwise."""
+        if not self.has("report-on-refusal") or len(images) != 1 or validate_severity_request(
+                request, received_body, loc_for=loc_for, require_body_site=False):
+            return None
+        return self.assess_severity(images[0], request, started)
+
     def assess_severity(self, image: DecodedImage, request: SeverityRequest, started: float) -> SeverityResult:
         """Grades the image for each requested system and scores it; the request must have passed validation."""
         diagnosis = diagnose([image.pixels])
@@ -127,7 +136,7 @@ class ClinicalService:
     def _score(self, image: DecodedImage, request: SeverityRequest, system: str) -> SystemScore:
         site = request.body_site
         if site is None and SCORING_SYSTEM_BY_CODE[system].needs_zone:
-            site = _DEFAULT_SITES.get(system, _DEFAULT_SITE)  # reachable only with fault body-site-optional
+            site = _DEFAULT_SITES.get(system, _DEFAULT_SITE)  # only with body-site-optional or report-on-refusal
         override = _wrong_zone_factor(system, site) if self.has("wrong-zone-factor") else None
         return score_system(system, site, grade_signs(image.pixels, system), request.answers.get(system, {}),
                             zone_factor_override=override,

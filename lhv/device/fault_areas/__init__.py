@@ -1,1 +1,1 @@
-"""Faults by area of the contract; each module exports FAULTS."""
+"""Faults by area of the contract; each module exports FAULTS (evidence: wrong evidence, not device behaviour)."""

@@ -16,4 +16,9 @@ FAULTS: tuple[Fault, ...] = (
     Fault("default-role-admin", "a user registered without a role gets the admin role", ("PLAN_016",)),
     Fault("registration-echoes-hash", "the 201 reply of POST /users carries the stored password hash",
           ("PLAN_016",)),
+    Fault("add-user-exits-zero-on-refusal", "the operator's registration command (lhv device add-user) prints its "
+          "refusal but exits 0, as a wrapper that swallows the exit status would", ("PLAN_016",)),
+    Fault("token-outlives-account", "the device caches every account a bearer token names, and a removal by the "
+          "operator's command (another process) never invalidates the cache: a removed account's token keeps working",
+          ("PLAN_016",)),
 )

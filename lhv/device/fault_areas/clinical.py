@@ -27,6 +27,8 @@ FAULTS: tuple[Fault, ...] = (
     Fault("wrong-zone-factor",
           "zone factors come from the wrong table (apasi the next PASI region's weight, ascorad the PASI weight "
           "in per cent, asalt an equal quarter per scalp view)", ("PLAN_017",)),
+    Fault("report-on-refusal", "a severity request refused only for its missing body site is analysed anyway (on a "
+          "default site): the 422 body carries the preliminary DiagnosticReport beside the errors", ("PLAN_017",)),
     Fault("score-arithmetic-off", "every score is 0.5 above what its own items and answers give",
           ("PLAN_017", "IVCL")),
 )

@@ -14,6 +14,12 @@ FAULTS: tuple[Fault, ...] = (
     Fault("self-signed-cert", "the server certificate is self-signed, not issued by the trusted CA", ("PLAN_005",)),
     Fault("wrong-host-cert", "the server certificate names wrong-host.example.net only", ("PLAN_005",)),
     Fault("tls1.0-enabled", "the TLS floor is TLS 1.0 (and 1.1) with SECLEVEL=0 ciphers", ("PLAN_005",)),
+    Fault("legacy-tls-only", "the TLS stack offers TLS 1.0 and 1.1 only (SECLEVEL=0 ciphers), neither 1.2 nor 1.3",
+          ("PLAN_005",)),
+    Fault("weak-rsa-key", "the server certificate carries a 1024-bit RSA key (SECLEVEL lowered to 1 so it loads)",
+          ("PLAN_005",)),
+    Fault("weak-cipher-suites", "the cipher list is ALL:COMPLEMENTOFALL at SECLEVEL=0: TLS 1.2 accepts NULL-cipher "
+          "and anonymous (ECDH_anon) suites", ("PLAN_005",)),
     Fault("no-anonymous-limit", "anonymous requests (GET /, POST /login) are never rate-limited", ("PLAN_006",)),
     Fault("no-authenticated-limit", "bearer requests are never rate-limited", ("PLAN_007",)),
     Fault("limit-off-by-ten", "both limits let N+10 requests through instead of N", _RATE_PLANS),
