@@ -112,3 +112,9 @@ def test_pytest_elsewhere_shows_only_namespaced_lhv_options(tmp_path):
                if word.startswith("--")}
     assert {"--lhv-profile", "--lhv-plan", "--lhv-fault"} <= options
     assert not options & {"--profile", "--plan", "--fault", "--suite", "--tester", "--run-id", "--dialect"}, options
+
+
+def test_device_serve_refuses_an_evidence_fault_in_one_line(capsys):
+    assert main(["device", "serve", "--fault", "scanner-report-high-finding"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "scanner-report-high-finding is an evidence fault" in err[0], err
