@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from lhv.app.clauses import contract, failed_checks
+from lhv.app.clauses import failed_checks
+from lhv.contract.clauses import contract
 from lhv.device.fault_areas import auth, clinical, security
 from lhv.device.faults import FAULTS
 from lhv.device.mutants import all_mutants

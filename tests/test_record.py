@@ -95,3 +95,17 @@ def test_browser_shows_the_record_without_errors_or_external_requests(records, t
     assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
     console = [line for line in done.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == [], console
+
+
+def test_the_trace_matrix_shows_the_clauses_each_plan_verifies(records):
+    from lhv.contract.clauses import contract
+
+    clean, _ = records
+    clauses = contract().clauses
+    plan, = clean.results["plans"]
+    assert "AUTH-LOGIN-01" in plan["clauses"] and all("PLAN_001" in clauses[c].plans for c in plan["clauses"])
+    trace = clean.results["trace"]["clauses"]
+    assert trace["total"] == len(clauses) and trace["verified"] == len(plan["clauses"])
+    assert "ROUTE-MAP-01" in trace["not_verified"]  # PLAN_001 alone leaves PLAN_004's and PLAN_019's clauses
+    page = (clean.record / "record.html").read_text()
+    assert "Contract clauses" in page and f"verify {len(plan['clauses'])} of the contract's {len(clauses)}" in page

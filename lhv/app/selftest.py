@@ -28,7 +28,8 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from lhv.app.clauses import contract, failed_checks
+from lhv.app.clauses import failed_checks
+from lhv.contract.clauses import contract
 from lhv.device.faults import FAULTS, Fault
 from lhv.device.mutants import Mutant, all_mutants, mutant_named
 from lhv.core.errors import ConfigError

@@ -19,6 +19,7 @@ def _plan_page(run: dict, plan: dict) -> str:
              f"- Plan version: {plan['version']}",
              f"- Verifies requirements: {', '.join(plan['requirements']) or 'not traced'}",
              f"- Risk controls: {'; '.join(plan['risk_controls']) or 'not traced'}",
+             f"- Contract clauses: {', '.join(plan.get('clauses', [])) or 'none'}",
              *(f"- On request, not run: {note}" for note in plan.get("optional_not_run", [])),
              f"- **Verdict: {plan['verdict'].upper()}**", "", "## Objective", "", plan["objective"], "",
              "## Preconditions", ""]

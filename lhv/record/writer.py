@@ -22,6 +22,7 @@ from lhv.record.markdown import write_markdown
 from lhv.record.roles import RecordSection, run_roles
 from lhv.record.sink import redact_folder
 from lhv.record.view import VIEWS, write_view
+from lhv.contract.clauses import clause_coverage, clause_trace
 from lhv.core.secrets import SECRETS
 
 RESULTS_SCHEMA_VERSION = "1.0"
@@ -108,6 +109,13 @@ def _trace(plans: list[dict], key: str) -> dict[str, list[str]]:
     return dict(matrix)
 
 
+def _clause_trace(plan_ids: list[str]) -> dict[str, object]:
+    """How many of the contract's clauses the run's plans verify, and which they leave unverified."""
+    trace = clause_trace(plan_ids)
+    return {"total": len(trace), "verified": sum(1 for plans in trace.values() if plans),
+            "not_verified": [clause for clause, plans in trace.items() if not plans]}
+
+
 def _split_tester(tester: str) -> dict[str, str]:
     name, _, role = tester.partition("(")
     return {"name": name.strip(), "role": role.rstrip(")").strip() or "not given"}
@@ -116,6 +124,7 @@ def _split_tester(tester: str) -> dict[str, str]:
 def results(state: RunState) -> dict:
     """Returns the run as the data behind every format of the record."""
     verdict_by_plan = plan_verdicts(state)
+    coverage = clause_coverage(state.selected_plans)
     plans = []
     for plan_id in state.selected_plans:
         entry = catalog.plan(plan_id)
@@ -123,6 +132,7 @@ def results(state: RunState) -> dict:
         plans.append({
             "id": plan_id, "title": entry.title, "version": entry.version,
             "requirements": list(entry.requirements), "risk_controls": list(entry.risk_controls),
+            "clauses": list(coverage.get(plan_id, ())),
             "objective": entry.objective, "preconditions": list(entry.preconditions),
             "test_data": state.test_data.get(plan_id, []), "verdict": verdict_by_plan[plan_id],
             "cases_available": state.case_totals.get(plan_id, len(cases)),
@@ -165,7 +175,8 @@ def results(state: RunState) -> dict:
         "running_when_aborted": state.running if state.aborted else None,
         "accounts_left_behind": state.accounts_left,
         "anomalies": _anomalies(plans),
-        "trace": {"requirements": _trace(plans, "requirements"), "risk_controls": _trace(plans, "risk_controls")},
+        "trace": {"requirements": _trace(plans, "requirements"), "risk_controls": _trace(plans, "risk_controls"),
+                  "clauses": _clause_trace(state.selected_plans)},
         "plans": plans,
         "suite": {"name": state.suite.name, "title": state.suite.title, "description": state.suite.description,
                   "cases": list(state.suite.cases)} if state.suite else None,

@@ -10,8 +10,9 @@ import pytest
 from pydantic import BaseModel
 
 from lhv.contract.catalog import catalog
-from lhv.app.clauses import (CheckNames, _scan_sources, clause_coverage, clause_gaps, clause_trace, contract, failed_checks,
-                         known_checks, known_kills, parse_contract, render_markdown)
+from lhv.app.clauses import (CheckNames, _scan_sources, clause_gaps, failed_checks, known_checks, known_kills,
+                             render_markdown)
+from lhv.contract.clauses import clause_coverage, clause_trace, contract, parse_contract
 from lhv.device.faults import FAULTS
 from lhv.core.errors import ConfigError
 from lhv.session.profile import Profile

@@ -12,7 +12,7 @@ from lhv.device.context import DeviceContext
 from lhv.device.mutants import all_mutants, mutant_named, mutate_json, mutated_settings
 from lhv.device.settings import DeviceSettings
 from lhv.core.errors import ConfigError
-from lhv.app.clauses import contract
+from lhv.contract.clauses import contract
 from lhv.app.selftest import QUICK, Item, _packaged_equivalents, judge, load_equivalents, mutant_checks, mutant_item
 
 PASSWORD = "a long enough password"
