@@ -119,3 +119,24 @@ def test_an_attestation_stands_in_for_the_hook_and_says_so(lhv, tmp_path):
     assert len(attested) == 2 and all("Jane Doe (JD-009)" in step["action"] for step in attested)
     assert any("sha256" in a["description"] for step in attested for a in step["attachments"])
     assert any(entry["file"] == "attestation.toml" for entry in plan["test_data"])
+
+
+def test_a_relative_attestation_path_is_read_from_the_profiles_folder(lhv, tmp_path):
+    from lhv.device.fault_areas.evidence import attestation_of_md5
+
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    attestation_of_md5(folder)  # writes folder/attestation.toml and its evidence: a statement of MD5 storage
+    profile = _profile(folder, "attested", """
+        [accounts]
+        registration = "http"
+
+        [inspection]
+        kind = "attestation"
+        attestation = "attestation.toml"
+    """)
+    run = lhv("--profile", str(profile), "--plan", "PLAN_014")
+    assert run.code == 1 and run.verdicts() == {"PLAN_014": "failed"}, run.output
+    _, steps = _steps(run, "PLAN_014")
+    assert any(check["name"].startswith("attested-") and not check["passed"] for step in steps
+               for check in step["checks"]), "the attestation was read and judged"

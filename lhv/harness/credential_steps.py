@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lhv.inspection.attestation import load_attestation
+from lhv.session.clinic import profile_path
 from lhv.core.outcomes import require
 from lhv.contract.credentials import StoredCredential, recognise
 from lhv.contract.credentials.verify import VERIFIABLE, verifies
@@ -47,7 +48,7 @@ def attest(step: StepRecorder, target: Target, run: RunState, plan_id: str, ques
             raise Inconclusive("not verifiable: the profile has no inspection hook and no attestation "
                                f"([inspection] kind = \"{section.kind}\"), and no HTTP client can see how "
                                "passwords are stored; wire a hook or attach an attestation (see README)")
-    attestation = load_attestation(section.attestation)
+    attestation = load_attestation(profile_path(target, section.attestation, Path(section.attestation)))
     run.add_test_data(plan_id, attestation.source, f"attestation by {attestation.attested_by}")
     with step(f"Attestation (no automated inspection): {attestation.byline()}",
               expect="the named person answers yes to each question, with evidence attached") as current:
