@@ -5,13 +5,18 @@ DiagnosticReport valid against the device's own report schema and, for its stand
 against FHIR R4, every severity score agreeing with its recomputation; malformed requests (every
 invalid payload file: wrong keys such as `user` or `images`, wrong types, extra keys, broken rules,
 non-base64 images), bodies that are not JSON, and any severity request broken in one named way
-(hypothesis) get 422 with a `detail` list naming the broken field, never a 5xx.
+(hypothesis) get 422 with a `detail` list naming the broken field, never a 5xx. Where the contract
+leaves the severity request open (key spellings; v2's known condition: a null coding list, no text,
+a coding with its code only), a valid request written each way the dialect can write gets what the
+target's profile ([severity]) says: 200 with a report, or 422 at the place the way changes.
 """
 
 from lhv.checks.replies import detail_list, status_is
 from lhv.core.outcomes import require
-from lhv.harness.clinical_steps import (REPORT_KIND, check_diagnosis_report, check_fhir, check_severity_report,
-                                        expect_payload_outcome, refused_at, severity_request_of)
+from lhv.contract.intents import SeverityRequest
+from lhv.harness.clinical_steps import (REPORT_KIND, check_diagnosis_report, check_fhir, check_open_way,
+                                        check_severity_report, expect_payload_outcome, open_way_expectation,
+                                        refused_at, severity_request_of, writable_open_ways)
 from lhv.harness.properties import budget_for, check_property
 from lhv.fuzz.severity_space import broken_requests
 from lhv.contract.payloads import describe_error
@@ -92,3 +97,18 @@ def test_any_severity_request_broken_one_way_gets_422_at_that_field(clinic, step
                      "shrunk and shown") as record:
         check_property(record, "broken-request-refused-at-field",
                        broken_requests(images, clinic.dialect.expresses), refused_at_the_broken_field, budget)
+
+
+def test_severity_requests_written_the_open_ways_get_the_answer_the_profile_says(clinic, step):
+    """A valid severity request written each way the contract leaves open gets what the profile says: 200 with a
+    report, or 422 at the place the way changes; a way the dialect cannot write is recorded as not applicable."""
+    request = SeverityRequest(clinic.image("psoriasis.jpg"), "EA90", "Psoriasis", "arm_left", ("apasi",),
+                              {"apasi": {"surface": 3}})
+    with step(f"List the ways of writing a severity request that the contract leaves open and the "
+              f"{clinic.dialect.name} dialect can write",
+              expect="at least one; each other way recorded as not applicable, with why") as record:
+        ways = writable_open_ways(clinic, record)
+    for way in ways:
+        with step(f"Send an otherwise valid APASI request on the left arm with {way.says}",
+                  expect=open_way_expectation(clinic, request, way), carry_on=True) as record:
+            check_open_way(clinic, record, request, way)

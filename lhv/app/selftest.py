@@ -120,9 +120,11 @@ def mutant_item(mutant: Mutant, plans: tuple[str, ...] | None = None) -> Item:
 
 
 def fault_item(fault: Fault) -> Item:
-    """A named fault as a self-test row, in the plan dialect; judged like the fault matrix judges it."""
+    """A named fault as a self-test row, in the plan dialect (or the first dialect that can reach it); judged like the
+    fault matrix judges it."""
     plans = tuple(p for p in fault.caught_by if p.startswith("PLAN_"))
-    return Item(fault.name, "fault", "plan", plans, contract().checks_killing(fault.name), fault.description, True)
+    dialect = "plan" if "plan" in fault.dialects else fault.dialects[0]
+    return Item(fault.name, "fault", dialect, plans, contract().checks_killing(fault.name), fault.description, True)
 
 
 def quick_items() -> list[Item]:
@@ -139,7 +141,7 @@ def campaign_items(*, dialect: str | None = None, sample: int | None = None, fau
                and (not patterns or any(p.fullmatch(m.id) for p in patterns))]
     if sample is not None and sample < len(mutants):
         mutants = [mutants[i * len(mutants) // sample] for i in range(sample)]
-    rows = [fault_item(f) for f in FAULTS if faults and dialect in (None, "plan") and fault_item(f).plans]
+    rows = [item for item in map(fault_item, FAULTS) if faults and dialect in (None, item.dialect) and item.plans]
     return rows + [mutant_item(m) for m in mutants]
 
 

@@ -70,6 +70,24 @@ class RequestField:
 
 
 @dataclass(frozen=True)
+class OpenWay:
+    """A way of writing a valid severity request that the contract leaves open: the target's profile says whether
+    the target takes it (200) or refuses it (422), and a dialect that cannot write it leaves it not applicable."""
+
+    name: str
+    says: str  # what the request does, in the plans' words; its check is named "<name>-as-profiled"
+
+
+OPEN_WAYS = (
+    OpenWay("snake-case-keys", "its own fields (known condition, body site, systems, answers) named in snake_case"),
+    OpenWay("camel-case-keys", "its own fields (known condition, body site, systems, answers) named in camelCase"),
+    OpenWay("coding-null", "the known condition's coding list null and its text given"),
+    OpenWay("conclusion-without-text", "the known condition's text left out and its coding complete"),
+    OpenWay("code-only-coding", "the known condition's coding holding its code only, its text given"),
+)
+
+
+@dataclass(frozen=True)
 class ConditionScore:
     """One ranked condition of a diagnosis."""
 

@@ -7,6 +7,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
+# Faults of how a clinical request body is read: the parsers (lhv/device/clinical/*_shape.py) see no device context,
+# so they ask lhv.device.switches, which holds these when they are on.
+REQUEST_SHAPE_FAULTS = frozenset({"camel-case-keys-refused", "coding-null-accepted", "conclusion-text-required",
+                                  "coding-fields-required"})
+
+
 @dataclass
 class DeviceSettings:
     """Everything the device process needs to start."""
@@ -34,8 +40,9 @@ class DeviceSettings:
 
     def switches(self) -> list[str]:
         """The behaviour switches of the generated mutants (ids without their dialect: key:…, cover:…, accept:…,
-        token:…)."""
-        return [mutant.split(":", 1)[1] for mutant in self.mutants
+        token:…), and the request-shape faults that code without a device context asks for (REQUEST_SHAPE_FAULTS)."""
+        shape_faults = [fault for fault in self.faults if fault in REQUEST_SHAPE_FAULTS]
+        return shape_faults + [mutant.split(":", 1)[1] for mutant in self.mutants
                 if mutant.split(":")[1:2] in (["key"], ["cover"], ["accept"], ["token"], ["password"], ["echo"], ["auth"])]
 
     def save(self, path: Path) -> None:

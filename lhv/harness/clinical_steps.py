@@ -23,7 +23,7 @@ from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
 from lhv.contract.fhir import device_elements, validate_device_schema, validate_fhir
 from lhv.session.clinic import Clinic
 from lhv.core.http import Reply
-from lhv.contract.intents import DiagnosisReport, RequestField, SeverityReport, SeverityRequest
+from lhv.contract.intents import OPEN_WAYS, DiagnosisReport, OpenWay, RequestField, SeverityReport, SeverityRequest
 from lhv.contract.payloads import PayloadFile, describe_error, error_problems
 
 ORACLE_TOLERANCE = 0.01  # CONTRACT.md §7: a score further than this from its recomputation is wrong
@@ -99,20 +99,81 @@ def check_no_image_echo(reply: Reply) -> None:
             f"no image data echoed beyond a short prefix ({len(sent)} image(s) sent)")
 
 
-def refused_at(clinic: Clinic, reply: Reply, operation: str, field: RequestField | str,
-               request: SeverityRequest | None = None) -> None:
-    """The reply is a 422 validation error (never a 5xx) with an error pointing at the request field."""
+def check_refusal(reply: Reply) -> None:
+    """The reply is a 422 validation error, never a 5xx, echoing no image data."""
     require("not-a-server-error", reply.status < 500,
             f"the device failed with {reply.status} on a request it should refuse: a 5xx is always a device defect",
             f"no server error ({reply.status})")
     status_is(reply, 422)
     check_no_image_echo(reply)
+
+
+def refused_at(clinic: Clinic, reply: Reply, operation: str, field: RequestField | str,
+               request: SeverityRequest | None = None) -> None:
+    """The reply is a 422 validation error (never a 5xx) with an error pointing at the request field."""
+    check_refusal(reply)
     where = clinic.dialect.field_loc(operation, field, request)
     errors = clinic.dialect.errors_at(reply, operation, field, request)
     shown = "; ".join(describe_error(error) for error in clinic.dialect.validation_errors(reply)) or "no errors"
     require("error-points-at-field", bool(errors),
             f"no error points at the {field} ({list(where)}); the errors: {shown}",
             f"the {field} is named: {'; '.join(describe_error(error) for error in errors)}")
+
+
+# ---- ways the contract leaves open: the profile decides ---------------------------------------------------
+
+def writable_open_ways(clinic: Clinic, record: Step) -> list[OpenWay]:
+    """The open ways the target's dialect can write; the step records the others as not applicable, with why (never
+    as a pass)."""
+    writable = [way for way in OPEN_WAYS if way.name in clinic.dialect.open_ways]
+    for way in OPEN_WAYS:
+        if way not in writable:
+            record.actual.append(f"{way.name}: not applicable in the {clinic.dialect.name} dialect: "
+                                 f"{clinic.dialect.open_way_absent(way.name)}")
+    require("open-ways-writable", bool(writable), f"the {clinic.dialect.name} dialect writes none of the open ways",
+            f"the {clinic.dialect.name} dialect writes {', '.join(way.name for way in writable)}")
+    return writable
+
+
+def open_way_expectation(clinic: Clinic, request: SeverityRequest, way: OpenWay) -> str:
+    """What the profile says the target answers to a request written this way, for the step's expectation."""
+    severity = clinic.target.profile.severity
+    if severity.accepts(way.name):
+        outcome = "200 with a severity report for the requested systems"
+    else:
+        places = " or ".join(str(list(loc)) for loc in clinic.dialect.open_way_locs(request, way.name))
+        outcome = f"422 with an error at {places}, never a 5xx"
+    return f"{outcome} ({severity.setting(way.name)})"
+
+
+def check_open_way(clinic: Clinic, record: Step, request: SeverityRequest, way: OpenWay) -> None:
+    """Sends a valid request written the open way and requires the answer the profile says: a severity report, or a
+    refusal pointing at the place the way changes. Judged as one check named `<way>-as-profiled`."""
+    severity = clinic.target.profile.severity
+    taken = severity.accepts(way.name)
+    reply = clinic.send("assess_severity", clinic.dialect.open_way_body(request, way.name))
+    with checks_collected(record, f"{way.name}-as-profiled") as collected:
+        if taken:
+            report = check_severity_report(clinic, reply, request)
+            collected.success = (f"taken, as {severity.setting(way.name)} says: 200 with a severity report, "
+                                 f"{', '.join(report.systems)} scored as recomputed")
+        else:
+            errors = _refused_at_any(clinic, reply, clinic.dialect.open_way_locs(request, way.name))
+            collected.success = (f"refused, as {severity.setting(way.name)} says: "
+                                 + "; ".join(describe_error(error) for error in errors))
+
+
+def _refused_at_any(clinic: Clinic, reply: Reply, places: Sequence[tuple]) -> list[dict]:
+    """The reply is a 422 (never a 5xx) with an error at or below one of the places; returns those errors."""
+    check_refusal(reply)
+    errors = clinic.dialect.validation_errors(reply)
+    at = [error for error in errors if isinstance(error.get("loc"), list)
+          and any(tuple(error["loc"][:len(place)]) == tuple(place) for place in places)]
+    require("error-at-open-way", bool(at),
+            f"no error points at {' or '.join(str(list(place)) for place in places)}; the errors: "
+            + ("; ".join(describe_error(error) for error in errors) or "none"),
+            "; ".join(describe_error(error) for error in at))
+    return at
 
 
 # ---- diagnosis reports -----------------------------------------------------------------------------------

@@ -251,6 +251,43 @@ class ClinicalSection(_Section):
     significance: float = Field(0.05, gt=0, lt=1)  # PLAN_013: the paired exact test's p must be below this
 
 
+# What each of the severity request's open ways (lhv.contract.intents.OPEN_WAYS) needs of the profile's [severity]
+# to be taken: the key that decides it and the values under which the target takes it (200); otherwise it refuses
+# it (422, at the way's place).
+_OPEN_WAY_SETTINGS: dict[str, tuple[str, frozenset[str]]] = {
+    "snake-case-keys": ("request_keys", frozenset({"both", "snake_case"})),
+    "camel-case-keys": ("request_keys", frozenset({"both", "camelCase"})),
+    "coding-null": ("coding_null", frozenset({"accepted"})),
+    "conclusion-without-text": ("conclusion_text", frozenset({"optional"})),
+    "code-only-coding": ("coding_fields", frozenset({"code-only"})),
+}
+
+
+class SeveritySection(_Section):
+    """What the target does where the contract leaves the severity request open (PLAN_009): the defaults are the
+    reference device's habits; the public SDK's evidence differs on the v2 known condition (CONTRACT.md Appendix)."""
+
+    request_keys: Literal["both", "snake_case", "camelCase"] = "both"  # the request's own fields, as it takes them
+    coding_null: Literal["refused", "accepted"] = "refused"  # v2: knownCondition.conclusion.coding null
+    conclusion_text: Literal["optional", "required"] = "optional"  # v2: knownCondition.conclusion.text
+    coding_fields: Literal["code-only", "all"] = "code-only"  # v2: what a coding needs (all: system, systemDisplay,
+    #                                                           code and display)
+
+    def accepts(self, way: str) -> bool:
+        """Tells whether the target takes a valid severity request written the open way `way` (else refuses it)."""
+        key, taken = _OPEN_WAY_SETTINGS[way]
+        return getattr(self, key) in taken
+
+    def setting(self, way: str) -> str:
+        """The profile key and value that decide an open way, as the record shows them."""
+        key = _OPEN_WAY_SETTINGS[way][0]
+        return f'severity.{key} = "{getattr(self, key)}"'
+
+
+# A dialect writes the request's own fields in one spelling: a target that takes only the other cannot be verified.
+_DIALECT_SPELLING = {"plan": "snake_case", "v2": "camelCase"}
+
+
 class PropertiesSection(_Section):
     """Property-based checks (hypothesis) inside the clinical plans: each example is one real request."""
 
@@ -369,6 +406,7 @@ class Profile(_Section):
     inspection: InspectionSection = InspectionSection()
     uptime: UptimeSection = UptimeSection()
     clinical: ClinicalSection = ClinicalSection()
+    severity: SeveritySection = SeveritySection()
     properties: PropertiesSection = PropertiesSection()
     integration: IntegrationSection = IntegrationSection()
     fuzzing: FuzzingSection = FuzzingSection()
@@ -410,6 +448,7 @@ def parse_profile(raw: bytes, source: str) -> Profile:
     if not profile.target.embedded and not profile.target.base_url:
         raise ConfigError(source, "target.base_url", "required when target.embedded is false")
     _require_hook_settings(profile, source)
+    _require_keys_the_dialect_writes(profile, source)
     profile.source, profile.sha256 = source, hashlib.sha256(raw).hexdigest()
     return profile
 
@@ -427,6 +466,15 @@ def _require_hook_settings(profile: Profile, source: str) -> None:
             if not getattr(table, key).strip():
                 selector = "kind" if section == "inspection" else "registration"
                 raise ConfigError(source, f"{section}.{key}", f"required when {section}.{selector} is \"{kind}\"")
+
+
+def _require_keys_the_dialect_writes(profile: Profile, source: str) -> None:
+    """Raises ConfigError when the target takes only the key spelling its dialect's requests do not use."""
+    written, taken = _DIALECT_SPELLING[profile.target.dialect], profile.severity.request_keys
+    if taken not in ("both", written):
+        raise ConfigError(source, "severity.request_keys",
+                          f"\"{taken}\" cannot be verified in the {profile.target.dialect} dialect, whose requests "
+                          f"name their fields in {written}; give \"both\" or \"{written}\"")
 
 
 def embedded_profile() -> Profile:

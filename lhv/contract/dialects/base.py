@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -113,6 +114,22 @@ class Dialect(ABC):
     def without_field(self, body: dict, operation: str, field: RequestField | str) -> dict:
         """Returns a copy of a body with a field left out, whichever spelling the body uses."""
 
+    # ---- ways of writing a severity request that the contract leaves open (the profile's [severity] decides) ----
+
+    open_ways: tuple[str, ...] = ()  # the names of lhv.contract.intents.OPEN_WAYS this dialect can write
+
+    def open_way_body(self, request: SeverityRequest, way: str) -> dict:
+        """Returns the severity body of a valid request written the open way `way` (one of open_ways)."""
+        raise ValueError(f"the {self.name} dialect cannot write a request the way {way!r}: {self.open_way_absent(way)}")
+
+    def open_way_locs(self, request: SeverityRequest, way: str) -> tuple[Loc, ...]:
+        """Where a target that refuses a request written this way points: its errors lie at or below one of these."""
+        raise ValueError(f"the {self.name} dialect cannot write a request the way {way!r}: {self.open_way_absent(way)}")
+
+    def open_way_absent(self, way: str) -> str:
+        """Why this dialect cannot write a request the way `way` (the record says it, the check is not applicable)."""
+        return f"the {self.name} dialect has no such way"
+
     def validation_errors(self, reply: Reply) -> list[dict[str, Any]]:
         """The errors of a validation reply (CONTRACT.md §8: `{"detail": [{"type", "loc", "msg"}]}`)."""
         body = reply.json()
@@ -130,3 +147,20 @@ class Dialect(ABC):
                         request: SeverityRequest | None = None) -> bool:
         """True when some error of the reply points at the request field."""
         return bool(self.errors_at(reply, operation, field, request))
+
+
+_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def spelt(key: str, way: str) -> str:
+    """A request key in the spelling a key way names: snake-case-keys (body_site) or camel-case-keys (bodySite)."""
+    if way == "snake-case-keys":
+        return _HUMP.sub(lambda match: "_" + match.group(1).lower(), key)
+    head, *rest = key.split("_")
+    return head + "".join(word.title() for word in rest)
+
+
+def key_locs(body: dict, way: str) -> tuple[Loc, ...]:
+    """The top-level keys of a body that the key way spells otherwise than the other way does, as locations."""
+    other = "camel-case-keys" if way == "snake-case-keys" else "snake-case-keys"
+    return tuple(("body", key) for key in body if spelt(key, other) != key)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lhv.core.outcomes import require
-from lhv.contract.dialects.base import DeviceInfo, Dialect, Loc, Route, TokenGrant
+from lhv.contract.dialects.base import DeviceInfo, Dialect, Loc, Route, TokenGrant, key_locs, spelt
 from lhv.contract.dialects.reading import ShapeReader
 from lhv.core.http import Reply
 from lhv.contract.intents import (ConditionScore, DiagnosisReport, Image, ImageAnalysis, RequestField, SeverityReport,
@@ -145,6 +145,26 @@ class PlanDialect(Dialect):
         if field.name == "answers" and request is not None and field.system in request.answers:
             loc += (list(request.answers).index(field.system),)
         return loc
+
+    # ---- ways the contract leaves open -------------------------------------------------------------
+
+    open_ways = ("snake-case-keys", "camel-case-keys")
+
+    def open_way_body(self, request: SeverityRequest, way: str) -> dict:
+        """The request's own (top-level) fields named in snake_case or camelCase; nested keys as severity_body
+        writes them, as the seed's payloads do."""
+        if way not in self.open_ways:
+            return super().open_way_body(request, way)
+        return {spelt(key, way): value for key, value in self.severity_body(request).items()}
+
+    def open_way_locs(self, request: SeverityRequest, way: str) -> tuple[Loc, ...]:
+        if way not in self.open_ways:
+            return super().open_way_locs(request, way)
+        return key_locs(self.open_way_body(request, way), way)
+
+    def open_way_absent(self, way: str) -> str:
+        return ("the plan dialect's known condition is one code with its display and system alias: it has no "
+                "coding list and no text") if way not in self.open_ways else ""
 
     def without_field(self, body: dict, operation: str, field: RequestField | str) -> dict:
         name = field if isinstance(field, str) else field.name

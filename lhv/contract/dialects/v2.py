@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lhv.contract.tables import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
-from lhv.contract.dialects.base import Loc, Route
+from lhv.contract.dialects.base import Loc, Route, key_locs
 from lhv.contract.dialects.plan import PlanDialect, _analyses, _ranked  # the report frame and image analyses are the plan dialect's
 from lhv.contract.dialects.reading import ShapeReader
 from lhv.core.http import Reply
@@ -85,6 +85,41 @@ class V2Dialect(PlanDialect):
                                coding.get("code"), coding.get("display", conclusion.get("text")),
                                None if site is None else site_of_v2(site) or site, tuple(systems), answers,
                                (body.get("subject") or {}).get("reference"))
+
+    # ---- ways the contract leaves open (CONTRACT.md Appendix: the SDK's evidence on the known condition) --------
+
+    open_ways = ("camel-case-keys", "coding-null", "conclusion-without-text", "code-only-coding")
+
+    def open_way_body(self, request: SeverityRequest, way: str) -> dict:
+        """camelCase keys are v2's own spelling (the ordinary body); the others change the known condition only."""
+        if way not in self.open_ways:
+            return super().open_way_body(request, way)
+        body = self.severity_body(request)
+        if way == "camel-case-keys":
+            return body
+        if request.condition_code is None or request.condition_display is None:
+            raise ValueError(f"the way {way!r} needs a request with its condition's code and display")
+        conclusion = body["knownCondition"]["conclusion"]
+        if way == "coding-null":
+            conclusion["coding"] = None
+        elif way == "conclusion-without-text":
+            del conclusion["text"]
+        else:
+            conclusion["coding"] = [{"code": request.condition_code}]
+        return body
+
+    def open_way_locs(self, request: SeverityRequest, way: str) -> tuple[Loc, ...]:
+        if way not in self.open_ways:
+            return super().open_way_locs(request, way)
+        if way == "camel-case-keys":
+            return key_locs(self.severity_body(request), way)
+        conclusion: Loc = ("body", _KEYS["condition"], "conclusion")
+        return ({"coding-null": (*conclusion, "coding"), "conclusion-without-text": (*conclusion, "text"),
+                 "code-only-coding": (*conclusion, "coding", 0)}[way],)
+
+    def open_way_absent(self, way: str) -> str:
+        return "the v2 dialect names its fields in camelCase only: it has no snake_case spelling to send" \
+            if way not in self.open_ways else ""
 
     # ---- replies ----------------------------------------------------------------------------------
 

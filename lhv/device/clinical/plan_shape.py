@@ -17,7 +17,8 @@ from lhv.contract.tables import BODY_SITE_BY_CODE, DIAGNOSIS_MAX_IMAGES, DIAGNOS
 from lhv.device.clinical.service import MediaInput, RejectedImage, SeverityResult
 from lhv.device.clinical.shape_common import (Base64Text, DiagnosisInput, Number, RequestInvalid, SeverityInput,
                                               StrictModel, camel, documented_as_required, duplicate_error,
-                                              image_error, score_element, severity_frame, validated)
+                                              image_error, refuse_camel_case_keys, score_element, severity_frame,
+                                              validated)
 from lhv.device.clinical.shape_common import too_many_images as _too_many_images
 from lhv.device.clinical.validation import ErrorDict, Loc, SeverityRequest
 
@@ -115,6 +116,7 @@ def read_diagnosis(body: Any, *, lenient: bool = False) -> DiagnosisInput:
 
 def read_severity(body: Any, *, lenient: bool = False) -> SeverityInput:
     """Parses a severity body's shape (not its clinical rules); raises RequestInvalid with every error found."""
+    refuse_camel_case_keys(body)
     parsed = validated(SeverityBody, body, lenient, _CAMEL_FIELDS)
     answers: dict[str, dict[str, float]] = {}
     errors = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -191,6 +192,20 @@ def fastapi_error(error: Mapping[str, Any], names: Mapping[str, str]) -> ErrorDi
         out["ctx"] = {key: value if isinstance(value, (str, int, float, bool)) else str(value)
                       for key, value in error["ctx"].items()}
     return out
+
+
+_CAMEL_KEY = re.compile(r"[a-z0-9][A-Z]")
+
+
+def refuse_camel_case_keys(body: Any) -> None:
+    """Fault `camel-case-keys-refused`: a severity model without camelCase aliases takes the request's own fields
+    only in snake_case, so each camelCase top-level key is refused as unknown (in v2, every key of its own)."""
+    if not switches.on("camel-case-keys-refused") or not isinstance(body, dict):
+        return
+    errors = [{"type": "extra_forbidden", "loc": ["body", key], "msg": "Extra inputs are not permitted",
+               "input": elide(value, key)} for key, value in body.items() if _CAMEL_KEY.search(key)]
+    if errors:
+        raise RequestInvalid(errors)
 
 
 def duplicate_error(loc: Loc, code: str, what: str) -> ErrorDict:

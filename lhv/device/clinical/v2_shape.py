@@ -15,12 +15,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, WithJsonSchema
 
-from lhv.contract.tables import BODY_SITE_BY_CODE, BODY_SITES, DIAGNOSIS_MAX_IMAGES, DIAGNOSIS_MIN_IMAGES, \
-    SCORING_SYSTEM_BY_CODE
+from lhv.contract.tables import BODY_SITE_BY_CODE, BODY_SITES, CONDITIONS, DIAGNOSIS_MAX_IMAGES, \
+    DIAGNOSIS_MIN_IMAGES, SCORING_SYSTEM_BY_CODE
+from lhv.device import switches
 from lhv.device.clinical.service import MediaInput, RejectedImage, SeverityResult
 from lhv.device.clinical.shape_common import Base64Text, DiagnosisInput, Number, RequestInvalid, SeverityInput, \
-    StrictModel, documented_as_required, image_error, score_element, severity_frame, \
-    too_many_images as _too_many_images, validated
+    StrictModel, documented_as_required, elide, image_error, refuse_camel_case_keys, score_element, \
+    severity_frame, too_many_images as _too_many_images, validated
 from lhv.device.clinical.validation import BODY_LOCS, ErrorDict, FieldPath, Loc, LocFor, SeverityRequest
 from lhv.contract.spelling import item_of_v2, site_of_v2, v2_item, v2_site, v2_text
 
@@ -122,7 +123,14 @@ def read_diagnosis(body: Any, *, lenient: bool = False) -> DiagnosisInput:
 
 def read_severity(body: Any, *, lenient: bool = False) -> SeverityInput:
     """Parses a severity body's shape (not its clinical rules) into the contract's words; RequestInvalid if broken."""
-    parsed = validated(SeverityBody, body, lenient)
+    refuse_camel_case_keys(body)
+    held = _held_to_the_sdk(body)
+    try:
+        parsed = validated(SeverityBody, _coding_from_text(body), lenient)
+    except RequestInvalid as invalid:
+        raise RequestInvalid(invalid.errors + held) from None
+    if held:
+        raise RequestInvalid(held)
     answers = {system: {_contract_item(name): value for name, value in entry.questionnaireResponse.item.items()}
                for system, entry in parsed.scoringSystem.items() if entry.questionnaireResponse is not None}
     coding = parsed.knownCondition.conclusion.coding[0] if parsed.knownCondition else None
@@ -131,6 +139,50 @@ def read_severity(body: Any, *, lenient: bool = False) -> SeverityInput:
     display = (coding.display or parsed.knownCondition.conclusion.text) if coding else None
     return SeverityInput(parsed.subject.reference if parsed.subject else None, _media(parsed.payload), request,
                          display)
+
+
+# Fault `coding-fields-required`: what the public SDK's evidence requires in a coding besides its code.
+_SDK_CODING_FIELDS = ("system", "systemDisplay", "display")
+
+
+def _conclusion(body: Any) -> dict | None:
+    """The known condition's conclusion as received, when the body has one as an object."""
+    condition = body.get("knownCondition") if isinstance(body, dict) else None
+    conclusion = condition.get("conclusion") if isinstance(condition, dict) else None
+    return conclusion if isinstance(conclusion, dict) else None
+
+
+def _held_to_the_sdk(body: Any) -> list[ErrorDict]:
+    """Faults that hold the known condition to the public SDK's evidence, not to the contract: `conclusion-text-
+    required` (a conclusion without its text is refused) and `coding-fields-required` (a coding needs system,
+    systemDisplay and display beside its code)."""
+    conclusion = _conclusion(body)
+    if conclusion is None:
+        return []
+    where: Loc = ["body", "knownCondition", "conclusion"]
+    errors: list[ErrorDict] = []
+    if switches.on("conclusion-text-required") and "text" not in conclusion:
+        errors.append({"type": "missing", "loc": [*where, "text"], "msg": "Field required", "input": elide(conclusion)})
+    codings = conclusion.get("coding")
+    if switches.on("coding-fields-required") and isinstance(codings, list):
+        errors += [{"type": "missing", "loc": [*where, "coding", index, key], "msg": "Field required",
+                    "input": elide(coding)}
+                   for index, coding in enumerate(codings) if isinstance(coding, dict)
+                   for key in _SDK_CODING_FIELDS if key not in coding]
+    return errors
+
+
+def _coding_from_text(body: Any) -> Any:
+    """Fault `coding-null-accepted`: a null coding list is taken, as the public SDK's evidence shows, and the
+    condition is looked up by the conclusion's text (an unknown text is taken as the code)."""
+    conclusion = _conclusion(body)
+    if not switches.on("coding-null-accepted") or conclusion is None or "coding" not in conclusion \
+            or conclusion["coding"] is not None or not isinstance(conclusion.get("text"), str):
+        return body
+    text = conclusion["text"]
+    code = next((condition.code for condition in CONDITIONS if condition.display.casefold() == text.casefold()), text)
+    taken = {**conclusion, "coding": [{"code": code}]}
+    return {**body, "knownCondition": {**body["knownCondition"], "conclusion": taken}}
 
 
 def _media(entry: PayloadEntry) -> MediaInput:

@@ -31,4 +31,15 @@ FAULTS: tuple[Fault, ...] = (
           "default site): the 422 body carries the preliminary DiagnosticReport beside the errors", ("PLAN_017",)),
     Fault("score-arithmetic-off", "every score is 0.5 above what its own items and answers give",
           ("PLAN_017", "IVCL")),
+    # Where the contract leaves the severity request open, the profile's [severity] decides; these faults depart
+    # from the embedded profile (the reference device's habits). The last three are of v2's known condition.
+    Fault("camel-case-keys-refused", "the severity model has no camelCase aliases: a camelCase top-level key "
+          "(knownCondition, bodySite…) gets 422 extra_forbidden, though the profile says both spellings are taken "
+          "(in v2, whose keys are camelCase, every severity request)", ("PLAN_009",)),
+    Fault("coding-null-accepted", "v2: a null knownCondition.conclusion.coding is taken (the condition looked up by "
+          "its text), as the SDK's evidence shows, though the profile says it is refused", ("PLAN_009",), dialects=("v2",)),
+    Fault("conclusion-text-required", "v2: a knownCondition.conclusion without its text gets 422, as the SDK's "
+          "evidence shows, though the profile says the text is optional", ("PLAN_009",), dialects=("v2",)),
+    Fault("coding-fields-required", "v2: a coding without system, systemDisplay or display gets 422, as the SDK's "
+          "evidence shows, though the profile says only its code is required", ("PLAN_009",), dialects=("v2",)),
 )
