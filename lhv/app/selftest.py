@@ -32,6 +32,7 @@ from lhv.app.clauses import failed_checks
 from lhv.contract.clauses import contract
 from lhv.device.faults import FAULTS, Fault
 from lhv.device.mutants import Mutant, all_mutants, mutant_named
+from lhv.contract.dialect_names import DIALECT_NAMES
 from lhv.core.errors import ConfigError
 from lhv.record.integrity import write_manifest
 
@@ -424,7 +425,7 @@ def add_parser(commands) -> None:
                                  "every fault and generated mutant; a tool-validation record and a mutation score")
     parser.add_argument("--quick", action="store_true", help=f"only the fixed sample of {len(QUICK)} mutants "
                         "(under 3 minutes on two cores)")
-    parser.add_argument("--dialect", choices=["plan", "v2"], help="only this dialect's mutants (and the faults "
+    parser.add_argument("--dialect", choices=DIALECT_NAMES, help="only this dialect's mutants (and the faults "
                         "with the plan dialect)")
     parser.add_argument("--sample", type=int, help="only N mutants, spread evenly over the generated order")
     parser.add_argument("--ids", metavar="FILE", help="only the mutants listed in FILE, one id per line")

@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from lhv.contract.dialect_names import DIALECT_NAMES
 from lhv.core.errors import ConfigError
 from lhv.core.secrets import SECRETS
 
@@ -33,7 +34,7 @@ from lhv.core.secrets import SECRETS
 PAYLOADS_DIR = Path(str(resources.files("lhv.payload_files")))
 IMAGES_DIR = Path(str(resources.files("lhv.fixtures"))) / "images"
 
-DIALECTS = ("plan", "v2")
+DIALECTS = DIALECT_NAMES
 OPERATIONS = ("diagnose", "assess_severity")
 ENCODINGS = ("base64", "data-uri", "urlsafe", "bad-padding", "whitespace", "raw")
 IMAGE_KEY, ENCODING_KEY = "$image", "encoding"

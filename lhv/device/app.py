@@ -53,6 +53,10 @@ def _clinical_router(ctx: DeviceContext):
         from lhv.device.routes_clinical_v2 import clinical_router_v2
 
         return clinical_router_v2(ctx)
+    if ctx.settings.dialect == "v1":
+        from lhv.device.routes_clinical_v1 import clinical_router_v1
+
+        return clinical_router_v1(ctx)
     if ctx.settings.dialect != "plan":
         raise ValueError(f"the reference device serves the plan or the v2 dialect, not {ctx.settings.dialect!r}")
     from lhv.device.routes_clinical import clinical_router

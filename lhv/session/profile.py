@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from lhv.contract.dialect_names import DIALECT_NAMES
 from lhv.core.bounds import MAX_RESPONSE_BYTES, default_deadline
 from lhv.core.errors import ConfigError
 
@@ -31,7 +32,7 @@ class TargetSection(_Section):
     base_url: str = ""
     version_prefix: str = ""
     http_url: str = ""
-    dialect: Literal["plan", "v2"] = "plan"
+    dialect: str = "plan"  # one of lhv.contract.dialect_names.DIALECT_NAMES
     release: str = ""  # the release under test: when set, GET /device-information's version must be it
     trust_store: str = "system"
     timeout_seconds: float = Field(10.0, gt=0)  # per socket operation (connect, each read, each write)
@@ -44,6 +45,13 @@ class TargetSection(_Section):
     def default_deadline(timeout_seconds: float) -> float:
         """Returns the default whole-request deadline (lhv.core.bounds.default_deadline)."""
         return default_deadline(timeout_seconds)
+
+    @field_validator("dialect")
+    @classmethod
+    def _dialect(cls, name: str) -> str:
+        if name not in DIALECT_NAMES:
+            raise ValueError(f"{name!r} is not a dialect the harness speaks ({', '.join(DIALECT_NAMES)})")
+        return name
 
     @model_validator(mode="after")
     def _deadline(self) -> "TargetSection":
