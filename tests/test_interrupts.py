@@ -37,7 +37,8 @@ def _after_start(seconds: float):
 MOMENTS = {
     # name: (plans, moment reached?)
     "device start": (["PLAN_001"], lambda tmp, since: _device_starting(tmp)),
-    "burst": (["PLAN_006"], lambda tmp, since: any(tmp.glob("lhv-burst-*/ready-*"))),
+    "burst": (["PLAN_006"], lambda tmp, since: any("shares sent to" in p.read_text(errors="replace")
+                                                   for p in tmp.glob("lhv-burst-*/locust.log"))),
     "soak": (["PLAN_018"], lambda tmp, since: any(tmp.glob("lhv-soak-*/ready"))),
     "token wait": (["PLAN_002"], _after_start(1.0)),
     "lock wait": (["PLAN_003"], _after_start(1.5)),

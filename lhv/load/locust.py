@@ -12,15 +12,28 @@ from typing import BinaryIO
 
 from lhv.core.errors import TargetError
 
+WORKER_NAME = "LHV_LOAD_WORKER_NAME"  # how a worker names itself in a burst's evidence (lhv/load/locustfile.py)
+
 
 class LocustProcesses:
     """Starts Locust with a locustfile against a host, keeps its console in work/locust.log, and stops it."""
 
     def __init__(self, locustfile: Path, work: Path, env: dict[str, str], *, host: str, run_time_s: int,
-                 stop_timeout_s: int, report: str, users: int, spawn_rate: float, workers: int = 0):
+                 stop_timeout_s: int, report: str, users: int, spawn_rate: float, workers: int = 0,
+                 local_workers: int | None = None, master_bind_host: str = "127.0.0.1", master_port: int = 0,
+                 master_env: dict[str, str] | None = None, master_fds: tuple[int, ...] = (),
+                 expect_workers_max_wait_s: float | None = None):
+        """workers > 0: a master that expects that many workers, of which local_workers (default: all) start here,
+        each named local-<i> in WORKER_NAME; master_env and master_fds go to the master (or the one process) only."""
         self.work, self.env, self.workers = work, env, workers
+        self.local_workers = workers if local_workers is None else local_workers
+        self.master_bind_host, self.master_port = master_bind_host, master_port
+        self.master_env, self.master_fds = {**env, **(master_env or {})}, master_fds
+        self.expect_workers_max_wait_s = expect_workers_max_wait_s
+        self.master_address: tuple[str, int] | None = None
         self.log_path = work / "locust.log"
-        self._common = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless"]
+        self._locustfile = str(locustfile)
+        self._common = [sys.executable, "-m", "locust", "-f", self._locustfile, "--headless"]
         self._report = ["-H", host, "--run-time", f"{run_time_s}s", "--stop-timeout", str(stop_timeout_s),
                         "--csv", str(work / report), "--html", str(work / f"{report}-report.html"),
                         "--only-summary", "-u", str(users), "-r", f"{spawn_rate:g}"]
@@ -28,17 +41,21 @@ class LocustProcesses:
         self._log: BinaryIO | None = None
 
     def start(self) -> None:
-        """Starts the one process, or the master and every worker on loopback."""
+        """Starts the one process, or the master and the workers that run on this machine."""
         self._log = self.log_path.open("wb")
         if self.workers <= 0:
-            self.processes = [self._spawn(self._common + self._report)]
+            self.processes = [self._spawn(self._common + self._report, self.master_env, self.master_fds)]
             return
-        port = _free_port()
+        port = self.master_port or _free_port(self.master_bind_host)
+        self.master_address = (self.master_bind_host, port)
+        wait = ["--expect-workers-max-wait", f"{self.expect_workers_max_wait_s:g}"] \
+            if self.expect_workers_max_wait_s else []
         self.processes = [self._spawn(self._common + self._report + [
-            "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
-            "--expect-workers", str(self.workers)])]
-        self.processes += [self._spawn(self._common + ["--worker", "--master-host", "127.0.0.1",
-                                                       "--master-port", str(port)]) for _ in range(self.workers)]
+            "--master", "--master-bind-host", self.master_bind_host, "--master-bind-port", str(port),
+            "--expect-workers", str(self.workers)] + wait, self.master_env, self.master_fds)]
+        self.processes += [self._spawn(worker_command(self._locustfile, _reachable(self.master_bind_host), port),
+                                       {**self.env, WORKER_NAME: f"local-{index}"})
+                           for index in range(1, self.local_workers + 1)]
 
     def wait_ready(self, ready: Callable[[], bool], bound_s: float, what: str,
                    shown: Callable[[str], str] = str) -> None:
@@ -76,12 +93,24 @@ class LocustProcesses:
         """Locust's console output so far."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def _spawn(self, args: list[str]) -> subprocess.Popen:
-        return subprocess.Popen(args, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+    def _spawn(self, args: list[str], env: dict[str, str], fds: tuple[int, ...] = ()) -> subprocess.Popen:
+        return subprocess.Popen(args, env=env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                pass_fds=fds)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
+def worker_command(locustfile: str, master_host: str, master_port: int) -> list[str]:
+    """The command line of a Locust worker of this locustfile that joins the master at master_host:master_port."""
+    return [sys.executable, "-m", "locust", "--worker", "-f", locustfile, "--master-host", master_host,
+            "--master-port", str(master_port)]
+
+
+def _reachable(bind_host: str) -> str:
+    """Where a worker on this machine finds a master bound to bind_host."""
+    return {"0.0.0.0": "127.0.0.1", "*": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(bind_host, bind_host)
+
+
+def _free_port(bind_host: str = "127.0.0.1") -> int:
+    family = socket.AF_INET6 if ":" in bind_host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind(("" if bind_host == "*" else bind_host, 0))
         return sock.getsockname()[1]
