@@ -118,3 +118,58 @@ def test_device_serve_refuses_an_evidence_fault_in_one_line(capsys):
     assert main(["device", "serve", "--fault", "scanner-report-high-finding"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "scanner-report-high-finding is an evidence fault" in err[0], err
+
+
+def test_fail_on_open_fails_a_run_whose_integration_checklist_has_an_open_row(lhv):
+    run = lhv("--suite", "integration", "--fail-on-open")
+    assert run.code == 1, run.output
+    results = run.results
+    assert (results["verdict"], results["exit_code"]) == ("failed", 1)
+    checklist = results["checklist"]
+    assert checklist["verdict"] == "open" and checklist["counts"]["open"] > 0
+    gate = checklist["fail_on_open"]
+    opened = [row["id"] for row in checklist["rows"] if row["verdict"] == "open"]
+    assert gate["verdict"] == "failed" and f"open: {', '.join(opened)}" in gate["reason"], gate
+    ivcl = next(plan for plan in results["plans"] if plan["id"] == "IVCL")
+    (case,) = [case for case in ivcl["cases"] if case["name"] == "test_no_checklist_row_is_left_open"]
+    assert case["verdict"] == "failed" and case["steps"][0]["checks"][0]["passed"] is False
+    assert ivcl["verdict"] == "failed" and [a["case"] for a in results["anomalies"]] == [case["name"]]
+    assert "Fails the run (--fail-on-open)" in (run.record / "markdown" / "checklist.md").read_text(encoding="utf-8")
+    assert "fails the run (--fail-on-open)" in run.output and "overall: failed (exit 1)" in run.output
+
+
+def _complete_checklist_profile(tmp_path):
+    """A profile whose checklist can be complete: the customer's own examples (as sent) and its confirmation."""
+    import shutil
+    from pathlib import Path
+
+    from lhv.contract import payloads
+    from tests.test_integration_suite import REPO, _profile
+
+    examples = tmp_path / "client-requests"
+    examples.mkdir()
+    for path in sorted((REPO / "payloads" / "customer").glob("*.json")):
+        (examples / path.name).write_text(json.dumps(payloads.load(path).resolved()), encoding="utf-8")
+    shutil.copytree(REPO / "payloads" / "customer" / "mistakes", examples / "mistakes")
+    (tmp_path / "evidence.txt").write_text("client test log: 429 → waited Retry-After; 401 → login; 422 shown\n")
+    (tmp_path / "confirmation.toml").write_text(
+        'attested_by = "Test Person, QA lead, Example integrator"\ndate = 2026-01-15\n'
+        'examined = "client release 1.0"\nmethod = "integration tests against pre-production"\n'
+        'evidence = ["evidence.txt"]\n[answers]\nhandles_errors = true\nhonours_retry_after = true\n'
+        'renews_token_before_expiry = true\n', encoding="utf-8")
+    return Path(_profile(tmp_path, integration='payloads = ["client-requests"]\nattestation = "confirmation.toml"\n'
+                                               'body_sites = ["arm_left", "knee_right", "scalp", "trunk_back"]'))
+
+
+def test_fail_on_open_passes_a_run_whose_checklist_is_complete(lhv, tmp_path):
+    run = lhv("--suite", "integration", "--fail-on-open", "--profile", str(_complete_checklist_profile(tmp_path)))
+    assert run.code == 0, run.output
+    assert run.results["checklist"]["verdict"] == "complete"
+    assert run.results["checklist"]["fail_on_open"] == {"verdict": "passed", "reason": ""}
+
+
+def test_fail_on_open_without_the_checklist_is_a_usage_error(lhv, tmp_path):
+    run = lhv("--plan", "PLAN_001", "--fail-on-open")
+    assert run.code == 2 and run.record is None, run.output
+    lines = [line for line in run.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "--fail-on-open" in lines[0] and "--suite integration" in lines[0], lines

@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 
 from lhv.app import payload_command, selftest
+from lhv.contract.dialect_names import DIALECT_NAMES
+from lhv.core.announce import duration_text
 from lhv.core.errors import ConfigError
 from lhv.lint import command as check_payload_command
 from lhv.uptime import command as probe_commands
@@ -42,10 +44,15 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
 
     try:
         profile = run_profile(args.profile, args.dialect)
-        check_run(profile, plans=args.plan, suite=args.suite, faults=args.fault, reports_dir=args.reports_dir,
-                  run_id=args.run_id, target_url=args.target_url, mutants=getattr(args, "mutant", []))
+        chosen = check_run(profile, plans=args.plan, suite=args.suite, faults=args.fault, reports_dir=args.reports_dir,
+                           run_id=args.run_id, target_url=args.target_url, mutants=getattr(args, "mutant", []))
     except ConfigError as exc:
         return _usage(exc)
+    if getattr(args, "fail_on_open", False):
+        from lhv.record.checklist import fail_on_open_refusal
+
+        if refusal := fail_on_open_refusal(chosen):
+            return _usage(refusal)
     if getattr(args, "scanner_report", None):
         from lhv.scanners.reports import load_report
 
@@ -69,11 +76,80 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
         argv += ["--lhv-suite", args.suite]
     if args.allow_load:
         argv.append("--lhv-allow-load")
+    argv += [f"--lhv-{flag.replace('_', '-')}" for flag in ("quiet", "fail_on_open") if getattr(args, flag, False)]
     refused = _pytest_refuses(argv + extra) if extra else None
     if refused:
         return _usage(f"{refused} (arguments after the lhv options go to pytest)")
     code = int(pytest.main(argv + extra))
     return code if code in (0, 1, 2) else EXIT_USAGE
+
+
+def _profile_check(args: argparse.Namespace) -> int:
+    """Checks a profile and its environment without load; says what each plan of the catalog will do."""
+    from lhv.contract import catalog
+    from lhv.session import estimate, preflight
+
+    try:
+        profile = preflight.run_profile(args.profile, args.dialect)
+        chosen = preflight.selected_plans(args.plan, args.suite)
+        suite = catalog.suite(args.suite) if args.suite else None
+        if args.target_url:
+            preflight.check_target_url(args.target_url, "--target-url")
+        elif not profile.target.embedded:
+            preflight.check_target_url(profile.target.base_url, f"{profile.source}: target.base_url")
+    except ConfigError as exc:
+        return _usage(exc)
+    url = args.target_url or profile.target.base_url
+    where = "the embedded reference device, started by the run" if profile.target.embedded else url
+    print(f"profile {profile.source} (sha256 {profile.sha256[:16]}): {profile.target.name} at {where}, "
+          f"{profile.target.dialect} dialect{', production' if profile.target.production else ''}")
+    findings = preflight.check_variables(profile, chosen)
+    trust, context = preflight.check_trust(profile)
+    findings.append(trust)
+    if context is not None:
+        findings.append(preflight.check_handshake(url, context, profile.target.timeout_seconds))
+    findings += preflight.check_hooks(profile)
+    for finding in findings:
+        print(f"  {finding.state:<11}  {finding.what}: {finding.detail}")
+    setting = preflight.Setting(profile, url, args.allow_load)
+    ready = {plan: preflight.plan_readiness(setting, plan, suite) for plan in chosen}
+    print("plans:")
+    for plan, entry in catalog.catalog().items():
+        if plan not in ready:
+            why = "a check, run when named (--suite or --plan)" if entry.kind == "check" else "not selected"
+            print(f"  {plan:<8}  {'—':<10}  {'':>11}  {why}")
+            continue
+        state = ready[plan]
+        expected = f"~{duration_text(estimate.plan_estimate(profile, plan, suite).seconds)}" \
+            if state.status in (preflight.RUNS, preflight.INCOMPLETE) else ""
+        print(f"  {plan:<8}  {state.status:<10}  {expected:>11}  {entry.title}")
+        for line in state.reasons + state.notes:
+            print(f"{'':<37}{line}")
+    running = [plan for plan, state in ready.items() if state.status in (preflight.RUNS, preflight.INCOMPLETE)]
+    print(estimate.run_estimate(profile, running, suite).line())
+    return _profile_verdict(findings, ready)
+
+
+def _profile_verdict(findings: list, ready: dict) -> int:
+    """Prints the check's last line; returns 2 on a problem of the configuration or target, 1 when a selected plan
+    would not run in full, else 0."""
+    from lhv.session import preflight
+
+    problems = [finding for finding in findings if finding.state == preflight.PROBLEM]
+    short = [plan for plan, state in ready.items() if state.status in (preflight.INCOMPLETE, preflight.REFUSED)]
+    if not any(state.status != preflight.WAIVED for state in ready.values()):
+        short = short or ["every selected plan is waived"]
+    if problems:
+        named = ", ".join(dict.fromkeys(finding.what for finding in problems))
+        print(f"profile check: {len(problems)} problem(s) with the profile's environment or target ({named}): "
+              "lhv verify would end in an error (exit 2)")
+        return EXIT_USAGE
+    if short:
+        print(f"profile check: not every selected plan can run in full ({', '.join(short)}): the run would be "
+              "incomplete (exit 1)")
+        return 1
+    print("profile check: every selected plan can run (exit 0)")
+    return 0
 
 
 def _fuzz(args: argparse.Namespace, extra: list[str]) -> int:
@@ -274,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--mutant", action="append", default=[], help="switch on a generated mutant of the embedded "
                         "device (python -m lhv.device.mutants lists them; lhv selftest runs them)")
     verify.add_argument("--plan", action="append", default=[], help="run only this plan, e.g. PLAN_002")
-    verify.add_argument("--dialect", choices=["plan", "v2"], help="the target's API dialect, instead of the "
+    verify.add_argument("--dialect", choices=DIALECT_NAMES, help="the target's API dialect, instead of the "
                                                                    "profile's target.dialect (CONTRACT.md Appendix)")
     verify.add_argument("--suite", help="run only a suite of verification/catalog.toml, e.g. integration "
                                         "(production-safe)")
@@ -284,14 +360,31 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--allow-load", action="store_true", help="consent to load against a non-loopback target")
     verify.add_argument("--scanner-report", help="an external scanner's report for PLAN_019 (ZAP JSON, Intruder CSV "
                                                  "or JSON), gated at the profile's security.scanner_fail_at")
+    verify.add_argument("--quiet", action="store_true", help="print only the summary lines at the end (for CI logs): "
+                                                             "no progress, waits or expected duration")
+    verify.add_argument("--fail-on-open", action="store_true", help="with --suite integration: a checklist row that "
+                        "is open (or not checked, or not met) fails the run (exit 1)")
     verify.set_defaults(handler=_verify)
+
+    profile = commands.add_parser("profile", help="check a target profile").add_subparsers(dest="profile_command",
+                                                                                           required=True)
+    check_profile = profile.add_parser("check", help="validate a profile and its environment without load: "
+                                       "variables, trust store, one TLS handshake, hooks; say what each plan will do")
+    check_profile.add_argument("profile", help="the target profile (TOML)")
+    check_profile.add_argument("--plan", action="append", default=[], help="only this plan (as lhv verify --plan)")
+    check_profile.add_argument("--suite", help="only a suite, e.g. integration (as lhv verify --suite)")
+    check_profile.add_argument("--target-url", help="override the profile's base URL")
+    check_profile.add_argument("--dialect", choices=DIALECT_NAMES, help="the target's API dialect, instead of the "
+                                                                         "profile's")
+    check_profile.add_argument("--allow-load", action="store_true", help="as lhv verify --allow-load")
+    check_profile.set_defaults(handler=lambda args, extra: _profile_check(args))
 
     fuzz = commands.add_parser("fuzz", help="run only PLAN_019's contract fuzzing, with the profile's larger hunt "
                                             "budget (extra arguments go to pytest)")
     fuzz.add_argument("--profile", help="target profile (TOML); default: the embedded reference device")
     fuzz.add_argument("--target-url", help="override the profile's base URL")
     fuzz.add_argument("--fault", action="append", default=[], help="switch on a fault of the embedded device")
-    fuzz.add_argument("--dialect", choices=["plan", "v2"], help="the target's API dialect, instead of the profile's")
+    fuzz.add_argument("--dialect", choices=DIALECT_NAMES, help="the target's API dialect, instead of the profile's")
     fuzz.add_argument("--seed", type=int, help="the seed to generate from (a record names the seed it used)")
     fuzz.add_argument("--tester", help='e.g. "Jane Doe (JD-017)" (default: $LHV_TESTER)')
     fuzz.add_argument("--run-id", help="id of this run")
@@ -305,7 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
                               formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     serve.add_argument("--fault", action="append", default=[], help="switch on a fault (repeatable; lhv device faults)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--dialect", choices=["plan", "v2"], default="plan",
+    serve.add_argument("--dialect", choices=DIALECT_NAMES, default="plan",
                        help="the API shape the device serves (CONTRACT.md; v2: its Appendix)")
     serve.add_argument("--port", type=int, default=8443, help="HTTPS port (0: any free port)")
     serve.add_argument("--http-port", type=int, default=8080, help="plain-HTTP redirect port (0: any free port)")

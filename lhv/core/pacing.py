@@ -8,6 +8,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lhv.core import announce
+
 ANONYMOUS, AUTHENTICATED = "anonymous", "authenticated"
 
 
@@ -36,6 +38,7 @@ class RatePacer:
         self._clock, self._sleep = clock, sleep
         self._sent: dict[str, deque[float]] = {scope: deque() for scope in budgets}
         self._lock = threading.Lock()
+        self._announced: dict[str, float] = {}  # scope → when the wait last announced ends (threads share a wait)
 
     def _prune(self, scope: str, now: float) -> deque[float]:
         sent = self._sent[scope]
@@ -77,6 +80,9 @@ class RatePacer:
         """Waits until a send fits the budget, records it, and returns the seconds waited."""
         waited = 0.0
         while (wait := self.delay(scope)) > 0:
+            budget = self.budgets[scope]
+            self._announce(scope, wait, f"the {scope} rate-limit budget ({budget.requests} requests per "
+                                        f"{budget.window_s:g} s) to free up")
             self._sleep(wait)
             waited += wait
         self.record(scope)
@@ -86,8 +92,19 @@ class RatePacer:
         """Waits until the scope has been quiet for a whole window; returns the seconds waited."""
         wait = self.quiet_delay(scope)
         if wait > 0:
+            self._announce(scope, wait, f"the {scope} rate-limit window (no {scope} request from the harness for "
+                                        f"{self.budgets[scope].window_s:g} s)")
             self._sleep(wait)
         return max(0.0, wait)
+
+    def _announce(self, scope: str, wait: float, reason: str) -> None:
+        """Announces a long wait once, however many threads wait for the same moment."""
+        until = self._clock() + wait
+        with self._lock:
+            if until <= self._announced.get(scope, float("-inf")) + 1:
+                return
+            self._announced[scope] = until
+        announce.waiting(wait, reason)
 
     def retry_bound(self) -> float:
         """Returns the longest Retry-After a rate-limit 429 can legitimately ask for (one window, rounded up)."""

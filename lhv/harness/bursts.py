@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from lhv.checks.replies import status_is
+from lhv.core import announce
 from lhv.core.outcomes import require
 from lhv.core.errors import ConfigError, Inconclusive, NotApplicable
 from lhv.core.evidence import Step
@@ -116,7 +117,7 @@ def wait_out_window(target: Target, result: BurstResult, scope: str) -> float:
     if wait > max_wait:
         raise Inconclusive(f"the window ({limit.window_s:g} s) is longer than the run may wait "
                            f"({max_wait} s, auth.max_wait_seconds): the reset was not observed")
-    time.sleep(max(0.0, wait))
+    announce.sleep(wait, f"the {scope} rate-limit window ({limit.window_s:g} s) to pass after the burst")
     require("window-passed", time.time() >= until, "the wait ended before the window had passed",
             f"the last request of the burst is {time.time() - until + limit.window_s + WINDOW_MARGIN_S:.2f} s old")
     return max(0.0, wait)
@@ -228,7 +229,8 @@ PART_WAY = 0.75  # a spent budget is probed at ¾ of its window: a window much s
 def probe_part_way(client: RecordingClient, until: SpentUntil, window_s: float, what: str, method: str, path: str,
                    **request: Any) -> Probe:
     """Waits until PART_WAY of the window has passed since the budget was spent, then sends one request."""
-    time.sleep(max(0.0, until.at - (1 - PART_WAY) * window_s - time.time()))
+    announce.sleep(until.at - (1 - PART_WAY) * window_s - time.time(),
+                   f"{PART_WAY:.0%} of the {window_s:g} s rate-limit window to pass (the budget must still be spent)")
     return probe(client, what, method, path, **request)
 
 

@@ -6,6 +6,10 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+from collections import Counter
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -13,14 +17,16 @@ import pytest
 
 from lhv.checks.replies import judge_reply_shapes
 from lhv.contract import catalog
+from lhv.contract.dialect_names import DIALECT_NAMES
 from lhv.contract.reply_shapes import ReplyShapes
+from lhv.core import announce
 from lhv.core.errors import ConfigError, HarnessFault, LhvError, TargetError
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence
 from lhv.core.http import CertificateRejected
-from lhv.core.secrets import install_console_redaction
+from lhv.core.secrets import SECRETS, install_console_redaction
 from lhv.fuzz.document import document_for
 from lhv.harness.steps import StepRecorder
-from lhv.session import interrupts, preflight, verdicts
+from lhv.session import estimate, interrupts, preflight, verdicts
 from lhv.session.accounts import Accounts
 from lhv.session.profile import Profile
 from lhv.session.run import CaseResult, RunState, new_run_id
@@ -30,13 +36,14 @@ _STATE = pytest.StashKey[RunState]()
 _CASE = pytest.StashKey[CaseEvidence]()
 _OUTCOME = pytest.StashKey[dict]()
 _WAIVED = pytest.StashKey[bool]()
+_PROGRESS = pytest.StashKey["Progress"]()
 OPTION_PREFIX = "--lhv-"  # the plugin's pytest options: --lhv-profile, --lhv-plan, …
 CERTIFICATE_PLANS = ("PLAN_005",)  # the plan that judges the certificate runs when it does not verify
 
 
 def _option(group: pytest.OptionGroup, name: str, **kwargs) -> None:
     # namespaced, so that installing lhv adds no bare --profile or --plan to other projects' pytest sessions
-    group.addoption(f"{OPTION_PREFIX}{name}", dest=name.replace("-", "_"), **kwargs)
+    group.addoption(f"{OPTION_PREFIX}{name}", dest=kwargs.pop("dest", name.replace("-", "_")), **kwargs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,7 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "device (lhv selftest; python -m lhv.device.mutants lists them)")
     _option(group, "plan", action="append", default=[], help="run only this plan (repeatable), e.g. PLAN_002")
     _option(group, "suite", help="run only a suite of verification/catalog.toml, e.g. integration")
-    _option(group, "dialect", choices=("plan", "v2"),
+    _option(group, "dialect", choices=DIALECT_NAMES,
                     help="the API dialect of the target, instead of the profile's target.dialect")
     _option(group, "reports-dir", default="reports", help="where reports/<run-id>/ is written")
     _option(group, "allow-load", action="store_true",
@@ -61,6 +68,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     _option(group, "fuzz-hunt", action="store_true",
                     help="PLAN_019's fuzzing uses the profile's hunt budget (lhv fuzz)")
     _option(group, "fuzz-seed", type=int, help="the seed of PLAN_019's fuzzing, instead of the profile's")
+    _option(group, "quiet", dest="lhv_quiet", action="store_true",  # pytest's -q sets option.quiet itself
+            help="print only the summary lines at the end (for CI logs): no progress, no waits, no expected "
+                 "duration, none of pytest's own lines")
+    _option(group, "fail-on-open", action="store_true", help="with the integration checklist (--suite integration): "
+                    "a row not met (open, not checked or not met) fails the run")
 
 
 @pytest.hookimpl(trylast=True)  # after the terminal reporter exists: its writer is wrapped too
@@ -70,6 +82,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scanner_report: a case that runs only when --scanner-report is given")
     config.addinivalue_line("markers", "fuzzing: the contract fuzzing case (lhv fuzz runs only these)")
     install_console_redaction(config)  # redacted at the sink: everything printed, pytest's tracebacks included
+    if config.option.lhv_quiet:  # the summary lines alone: pytest's own lines, failures and statistics go
+        config.option.verbose = min(config.option.verbose, -2)
+        config.option.no_summary = True
 
 
 def plan_id_of(item: pytest.Item) -> str | None:
@@ -87,11 +102,16 @@ def _start_run(config: pytest.Config) -> RunState:
     option = config.option
     try:
         profile = preflight.run_profile(option.profile, option.dialect)
-        preflight.check_run(profile, plans=option.plan, suite=option.suite, faults=option.fault,
-                            reports_dir=option.reports_dir, run_id=option.run_id, target_url=option.target_url,
-                            mutants=option.mutant)
+        chosen = preflight.check_run(profile, plans=option.plan, suite=option.suite, faults=option.fault,
+                                     reports_dir=option.reports_dir, run_id=option.run_id,
+                                     target_url=option.target_url, mutants=option.mutant)
     except ConfigError as exc:
         _exit(str(exc))
+    if option.fail_on_open:
+        from lhv.record.checklist import fail_on_open_refusal
+
+        if refusal := fail_on_open_refusal(chosen):
+            _exit(refusal)
     profile = _with_evidence(config, profile)
     state = RunState(run_id=option.run_id or new_run_id(), profile=profile, reports_dir=Path(option.reports_dir),
                      tester=option.tester, faults=tuple(option.fault), mutants=tuple(option.mutant))
@@ -126,6 +146,87 @@ def _run_state(config: pytest.Config) -> RunState:
     return config.stash[_STATE]
 
 
+# ---- a run you can watch: the expected duration, each plan's line as it ends, long waits -----------------------
+
+@dataclass
+class Progress:
+    """What the console has been told: the cases each plan has left, and the lines printed while the run ran."""
+
+    write: Callable[[str], None]
+    left: dict[str, int]
+    nodeids: frozenset[str] = frozenset()
+    printed: Counter = field(default_factory=Counter)
+    plan: str = ""  # the plan running now: a wait it announces names it
+    stop: Callable[[], None] = lambda: None
+
+    def tell(self, line: str) -> None:
+        """Prints one line and remembers it (the summary leaves out what was printed already)."""
+        self.write(line)
+        self.printed[SECRETS.redact(line)] += 1
+
+    def announced(self, line: str) -> None:
+        """Prints an announcement of the harness (a long wait), naming the plan that waits."""
+        self.write(f"{self.plan:<8}  {line}" if self.plan else line)
+
+
+def _console(config: pytest.Config) -> Callable[[str], None]:
+    """Returns a writer of whole lines to the terminal (redacted there), also while a test's output is captured."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+
+    def write(line: str) -> None:
+        if reporter is None:
+            return
+        with capture.global_and_fixture_disabled() if capture is not None else nullcontext():
+            reporter.write_line(line)
+            reporter.flush()
+    return write
+
+
+def _start_progress(config: pytest.Config, state: RunState, items: list[pytest.Item]) -> None:
+    """Prints the run's expected duration and starts telling the console each plan's end and each long wait."""
+    progress = Progress(_console(config), Counter(plan_id_of(item) for item in items),
+                        frozenset(item.nodeid for item in items))
+    config.stash[_PROGRESS] = progress
+    if config.option.lhv_quiet:
+        return
+    setting = preflight.Setting(state.profile, config.option.target_url or state.profile.target.base_url,
+                                config.option.allow_load)
+    running = [plan for plan in state.selected_plans
+               if preflight.plan_readiness(setting, plan, state.suite).status not in (preflight.WAIVED,
+                                                                                        preflight.REFUSED)]
+    expected = estimate.run_estimate(state.profile, running, state.suite)
+    progress.write(f"run {state.run_id}: {expected.line()}")
+    progress.stop = announce.listen(progress.announced)
+    config.add_cleanup(progress.stop)
+
+
+def _plan_ended(config: pytest.Config, state: RunState, plan: str) -> None:
+    """Counts a plan's case as done; when it was the plan's last, prints the plan's line."""
+    progress = config.stash.get(_PROGRESS, None)
+    if progress is None or plan not in progress.left:
+        return
+    progress.left[plan] -= 1
+    if progress.left[plan] or config.option.lhv_quiet:
+        return
+    cases = [case for case in state.cases if case.plan_id == plan]
+    verdict = verdicts.plan_verdict(case.verdict for case in cases)
+    progress.tell(announce.plan_line(plan, verdict, round(sum(case.duration_s for case in cases), 3),
+                                     catalog.plan(plan).title))
+    if verdict in (verdicts.NOT_RUN, verdicts.WAIVED) and cases and cases[0].reason:
+        progress.tell(f"          {cases[0].reason}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
+    """A plan's cases print no letters (dots): the plan's line, printed when it ends, says how they went."""
+    status = yield
+    progress = config.stash.get(_PROGRESS, None)
+    if progress is not None and config.get_verbosity() <= 0 and report.nodeid in progress.nodeids:
+        return status[0], "", ""
+    return status
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     plan_items = [item for item in items if plan_id_of(item)]
     if not plan_items or config.option.collectonly:
@@ -154,8 +255,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             item.stash[_WAIVED] = True
             item.add_marker(pytest.mark.skip(reason=f"waived by {profile.source} (plans.skip): {waiver}"))
         elif profile.target.production and plan in profile.plans.destructive:
-            item.add_marker(pytest.mark.skip(reason=_production_refusal(plan, profile.source)))
+            item.add_marker(pytest.mark.skip(reason=preflight.production_refusal(plan, profile.source)))
     state.selected_plans = sorted({plan_id_of(item) for item in items})
+    _start_progress(config, state, items)
 
 
 def _suite(name: str | None, plan_items: list[pytest.Item]) -> catalog.Suite | None:
@@ -195,14 +297,6 @@ def _awaits_scanner_report(item: pytest.Item) -> bool:
 def _first_line(item: pytest.Item) -> str:
     doc = getattr(getattr(item, "function", None), "__doc__", None) or item.name
     return doc.strip().splitlines()[0].rstrip(".")
-
-
-def _production_refusal(plan: str, profile_source: str) -> str:
-    """Why a destructive plan is not run on a production target, and what to run instead."""
-    hazard = catalog.plan(plan).hazard
-    what = f"{plan} {hazard}" if hazard else f"{plan} is listed in the profile's plans.destructive"
-    return (f"refused on a production target: {what}, and {profile_source} sets target.production = true; "
-            "run it against a non-production profile (the production-safe subset is --suite integration)")
 
 
 def _judges_certificate(plan_id: str) -> bool:
@@ -360,6 +454,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             state.cases.append(CaseResult(item.nodeid, plan, item.name, doc, outcome["verdict"] or verdicts.ERROR,
                                           outcome["reason"], round(outcome["duration"], 3),
                                           item.stash.get(_CASE, CaseEvidence())))
+            _plan_ended(item.config, state, plan)
     return report
 
 
@@ -390,6 +485,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     state = item.config.stash.get(_STATE, None)
     if state is not None:
         state.running = item.nodeid  # an interrupted run's record names what was running
+    progress = item.config.stash.get(_PROGRESS, None)
+    if progress is not None:
+        progress.plan = plan_id_of(item) or ""
 
 
 @pytest.hookimpl(trylast=True)  # after the fixtures' teardown: the device is stopped, the accounts counted
@@ -405,8 +503,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                                           else f"pytest ended with {pytest.ExitCode(session.exitstatus).name}")
         state.aborted = f"interrupted by {cause} while running {state.running or 'the run set-up'}"
     state.finished = dt.datetime.now(dt.UTC)
+    if session.config.option.fail_on_open and not state.aborted:
+        _gate_on_the_checklist(state)
     write_record(state)
     session.exitstatus = verdicts.exit_code(plan_verdicts(state).values(), aborted=bool(state.aborted))
+
+
+def _gate_on_the_checklist(state: RunState) -> None:
+    """--fail-on-open: adds the checklist's gate case, failed while a row of the checklist is not met."""
+    from lhv.record.checklist import CHECK_ID, gate
+    from lhv.record.writer import results
+
+    data = results(state)["checklist"]
+    if data is not None:
+        state.cases.append(gate(data))
+        state.case_totals[CHECK_ID] = state.case_totals.get(CHECK_ID, 0) + 1
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
@@ -415,6 +526,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     from lhv.record.writer import summary_lines
 
-    terminalreporter.section("verification record")
+    progress = config.stash.get(_PROGRESS, None)
+    printed = Counter(progress.printed) if progress is not None else Counter()
+    if not config.option.lhv_quiet:
+        terminalreporter.section("verification record")
     for line in summary_lines(state):
+        if printed[line]:  # a plan's line printed as the plan ended
+            printed[line] -= 1
+            continue
         terminalreporter.write_line(line)

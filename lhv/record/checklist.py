@@ -10,6 +10,7 @@ and markdown/checklist.md beside the record, and as results.json's "checklist".
 
 from __future__ import annotations
 
+import time
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -18,8 +19,9 @@ from jinja2 import Environment, select_autoescape
 
 from lhv.inspection.attestation import Attestation, load_attestation
 from lhv.core.errors import ConfigError
+from lhv.core.evidence import CaseEvidence, CheckResult, Step
 from lhv.session import verdicts
-from lhv.session.run import RunState
+from lhv.session.run import CaseResult, RunState
 from lhv.integration.volume import arithmetic, duration, volume_verdicts
 from lhv.record.markdown import table_cell
 
@@ -27,6 +29,8 @@ CHECK_ID = "IVCL"
 MET, NOT_MET, OPEN, NOT_CHECKED = "met", "not met", "open", "not checked"
 _SOURCE = "verification/integration_checklist.toml"
 _MAX_EVIDENCE = 8  # check results shown per case; the record holds them all
+GATE_CASE = "test_no_checklist_row_is_left_open"  # the case --fail-on-open adds to the checklist's check
+GATE_CHECK = "no-row-left-open"
 
 
 def checklist(state: RunState, plans: list[dict]) -> dict | None:
@@ -45,6 +49,7 @@ def checklist(state: RunState, plans: list[dict]) -> dict | None:
         "customer": settings.customer or "not named (profile integration.customer)",
         "verdict": overall,
         "counts": counts,
+        "fail_on_open": _gate_of(plans),
         "own_examples": bool(settings.payloads),
         "examples": state.test_data.get(CHECK_ID, []),
         "attestation": _attestation_data(attestation, attestation_error),
@@ -58,7 +63,48 @@ def summary_line(data: dict) -> str:
     """One line for the console: the checklist's verdict and what is left."""
     counts = data["counts"]
     left = ", ".join(f"{counts[v]} {v}" for v in (NOT_MET, NOT_CHECKED, OPEN) if counts[v])
-    return f"integration checklist: {data['verdict'].upper()}" + (f" ({left})" if left else "")
+    gate = data.get("fail_on_open")
+    fails = "; fails the run (--fail-on-open)" if gate and gate["verdict"] != verdicts.PASSED else ""
+    return f"integration checklist: {data['verdict'].upper()}" + (f" ({left}{fails})" if left else "")
+
+
+# ---- --fail-on-open: a row not met fails the run -------------------------------------------------------------
+
+def fail_on_open_refusal(plans: list[str]) -> str | None:
+    """Why --fail-on-open cannot gate a run of these plans (it has no checklist), or None when it can."""
+    if CHECK_ID in plans:
+        return None
+    return (f"--fail-on-open: this run has no integration checklist to gate on ({CHECK_ID} is not selected): give "
+            f"--suite integration (or --plan {CHECK_ID})")
+
+
+def gate(data: dict) -> CaseResult:
+    """The case --fail-on-open adds to the checklist's check: failed while any row is not met, else passed."""
+    left = [row for row in data["rows"] if row["verdict"] != MET]
+    if left:
+        listed = "; ".join(f"{verdict}: {', '.join(row['id'] for row in left if row['verdict'] == verdict)}"
+                           for verdict in (NOT_MET, NOT_CHECKED, OPEN) if any(r["verdict"] == verdict for r in left))
+        detail = (f"{len(left)} of {len(data['rows'])} rows of the integration checklist are not met ({listed}), and "
+                  "--fail-on-open fails the run while any is; each row's customer's part says what it awaits "
+                  "(checklist.html)")
+    else:
+        detail = f"every one of the {len(data['rows'])} checklist rows is met"
+    step = Step(1, "Read the verdict of every row of the integration checklist (--fail-on-open)",
+                "every row met: none open, not checked or not met", verdicts.FAILED if left else verdicts.PASSED,
+                checks=[CheckResult(GATE_CHECK, not left, detail)], started=time.time())
+    return CaseResult(f"{_SOURCE}::{GATE_CASE}", CHECK_ID, GATE_CASE,
+                      "No row of the integration checklist is left open (--fail-on-open): an open, unchecked or unmet "
+                      "row fails the run.", verdicts.FAILED if left else verdicts.PASSED, detail if left else "", 0.0,
+                      CaseEvidence(steps=[step]))
+
+
+def _gate_of(plans: list[dict]) -> dict | None:
+    """The --fail-on-open gate's verdict and reason, when the run was gated."""
+    for plan in plans:
+        for case in plan["cases"] if plan["id"] == CHECK_ID else ():
+            if case["name"] == GATE_CASE:
+                return {"verdict": case["verdict"], "reason": case["reason"]}
+    return None
 
 
 def write_checklist(run: dict, folder: Path) -> None:
@@ -197,12 +243,21 @@ def _assumptions(state: RunState) -> list[str]:
 
 # ---- Markdown --------------------------------------------------------------------------------------------------
 
+def _gate_markdown(data: dict) -> list[str]:
+    gate_ = data.get("fail_on_open")
+    if not gate_:
+        return []
+    if gate_["verdict"] == verdicts.PASSED:
+        return ["- Gated with --fail-on-open: every row is met"]
+    return [f"- **Fails the run (--fail-on-open)**: {table_cell(gate_['reason'])}"]
+
+
 def _markdown(run: dict, data: dict) -> str:
     lines = [f"# Integration validation checklist — {data['customer']}", "",
              f"- Run: `{run['run_id']}` ({run['started_utc']} UTC), tester {run['tester']['name']}",
              f"- Target: {run['target']['name']} ({run['target']['environment']}), `{run['target']['url']}`",
              f"- Software under test: {(run.get('device') or {}).get('version', 'not reported')}",
-             f"- **Checklist: {data['verdict'].upper()}**", "",
+             f"- **Checklist: {data['verdict'].upper()}**", *_gate_markdown(data), "",
              "| id | requirement | check | evidence | customer's part | verdict |", "|---|---|---|---|---|---|"]
     for row in data["rows"]:
         evidence = "<br>".join(f"{e['reference']}: {e['verdict']}" for e in row["evidence"])
