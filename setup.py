@@ -4,7 +4,7 @@ from setuptools import find_namespace_packages, setup
 
 # repository folder → the package it is installed (and imported, also in an editable install) as
 BUNDLED = {"lhv.plans": "verification", "lhv.payload_files": "payloads", "lhv.fixtures": "fixtures"}
-DATA = ["*.toml", "*.json", "*.csv", "*.jpg", "*.png", "*.j2", "*.css", "*.md"]
+DATA = ["*.toml", "*.json", "*.case", "*.csv", "*.jpg", "*.png", "*.j2", "*.css", "*.md"]
 
 setup(
     packages=[*find_namespace_packages(include=["lhv", "lhv.*"], exclude=["*.__pycache__"]), *BUNDLED],

@@ -3,7 +3,7 @@
 A fault is a defect of the device's domain, not of one API shape, so the matrix runs for both
 dialects: the plan dialect for every fault, and v2 (the device started with `--dialect v2`, the
 harness using V2Dialect) for every fault whose behaviour passes through the dialect's requests,
-replies or routes: the clinical, authentication and security areas (V2_AREAS). Transport,
+replies or routes: the clinical, authentication and security areas (V2_AREAS); and v1 for the clinical faults. Transport,
 account-storage, rate-limit and availability faults act below the request shapes, identically in
 both dialects; running them twice would double the suite's time for no new evidence (issue 11).
 
@@ -32,6 +32,10 @@ pytestmark = pytest.mark.slow
 V2_AREAS = (clinical, auth, security)
 V2_FAULTS = tuple(fault for area in V2_AREAS for fault in area.FAULTS if "v2" in fault.dialects)
 PLAN_FAULTS = tuple(fault for fault in FAULTS if "plan" in fault.dialects)
+# v1 (CONTRACT.md Appendix B) has the plan dialect's routes, login and errors, and its own clinical shapes: the
+# clinical faults the plan dialect reaches run again in v1 (auth and security act on what v1 shares with the plan
+# dialect, which its rows prove already).
+V1_FAULTS = tuple(fault for fault in clinical.FAULTS if "plan" in fault.dialects)
 
 
 def _caught(lhv, fault, *dialect: str, option: str = "--fault") -> None:
@@ -64,7 +68,7 @@ def _caught_by_name(run, fault) -> None:
                                            f"failed there: {', '.join(sorted(seen)) or 'nothing'}")
 
 
-@pytest.mark.parametrize("dialect", ["plan", "v2"])
+@pytest.mark.parametrize("dialect", ["plan", "v1", "v2"])
 def test_clean_device_passes_every_plan(lhv, dialect):
     run = lhv("--dialect", dialect)
     reasons = [f"{plan['id']} {case['name']}: {case['verdict']}: {case['reason']}" for plan in run.results["plans"]
@@ -82,6 +86,11 @@ def test_fault_is_caught_by_its_plans(lhv, fault):
 @pytest.mark.parametrize("fault", V2_FAULTS, ids=[f.name for f in V2_FAULTS])
 def test_fault_is_caught_by_its_plans_in_v2(lhv, fault):
     _caught(lhv, fault, "--dialect", "v2")
+
+
+@pytest.mark.parametrize("fault", V1_FAULTS, ids=[f.name for f in V1_FAULTS])
+def test_fault_is_caught_by_its_plans_in_v1(lhv, fault):
+    _caught(lhv, fault, "--dialect", "v1")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import pytest
 from lhv.contract import payloads
 from lhv.device.launcher import start_device
 from lhv.device.routes_clinical import PLAN_SHAPE
+from lhv.device.routes_clinical_v1 import V1_SHAPE
 from lhv.device.routes_clinical_v2 import V2_SHAPE
 from lhv.device.settings import DeviceSettings
 from lhv.lint import check_file
@@ -20,7 +21,7 @@ from lhv.lint import check_file
 REPO = Path(__file__).resolve().parents[1]
 FILES = sorted((REPO / "tests" / "data" / "faulty_payloads").glob("*.json")) + \
     sorted((REPO / "payloads").rglob("*.json"))
-SHAPES = {"plan": PLAN_SHAPE, "v2": V2_SHAPE}
+SHAPES = {"plan": PLAN_SHAPE, "v2": V2_SHAPE, "v1": V1_SHAPE}
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,10 @@
 """No plan module names a dialect's field: plans speak in intents, the dialects spell them (issue 11).
 
-The vocabulary is taken from the dialects themselves, so a field added to either shape is covered:
-every request key of the plan and v2 parsing models (both spellings the plan dialect takes), the
+The vocabulary is taken from the dialects themselves, so a field added to any shape is covered:
+every request key of the plan, v2 and v1 parsing models (both spellings the plan dialect takes), the
 keys the harness's dialects write, v2's spellings of body sites and items where they differ from
-the contract's codes, and the routes the dialects do not share. The intents' own words (lhv/contract/intents.py:
+the contract's codes, v1's body sites (ARM_LEFT) and system codes (apasiLocal), and the routes the
+dialects do not share. The intents' own words (lhv/contract/intents.py:
 RequestField names such as `body_site`, the dataclass fields) are the plans' vocabulary and are not
 dialect field names, even where the plan dialect happens to spell a key the same way.
 
@@ -24,10 +25,10 @@ from pydantic import BaseModel
 
 from lhv.contract import intents
 from lhv.contract.tables import BODY_SITES, SCORING_SYSTEMS
-from lhv.device.clinical import plan_shape, v2_shape
+from lhv.device.clinical import plan_shape, v1_shape, v2_shape
 from lhv.contract.dialects import dialect_named
 from lhv.contract.intents import Image, SeverityRequest
-from lhv.contract.spelling import v2_item, v2_site
+from lhv.contract.spelling import v1_site, v1_system, v2_item, v2_site
 
 REPO = Path(__file__).resolve().parents[1]
 PLANS = sorted((REPO / "verification").glob("plan_*.py"))
@@ -66,20 +67,21 @@ def _written_keys(body) -> set[str]:
 def _dialect_vocabulary() -> tuple[set[str], set[str]]:
     """(keys, other words) of both dialects: request keys, and v2's spellings and the routes they do not share."""
     keys: set[str] = set()
-    for module in (plan_shape, v2_shape):
+    for module in (plan_shape, v2_shape, v1_shape):
         keys |= _model_keys(module.DiagnosisBody) | _model_keys(module.SeverityBody)
     image = Image("image/jpeg", "AAAA", "test")
     request = SeverityRequest(image, "EA90", "Psoriasis", "arm_left", ("apasi", "auas"),
                               {"apasi": {"surface": 1}, "auas": {"itchiness": 1}})
-    plan, v2 = dialect_named("plan"), dialect_named("v2")
-    for dialect in (plan, v2):
+    plan, v2, v1 = dialect_named("plan"), dialect_named("v2"), dialect_named("v1")
+    for dialect in (plan, v2, v1):
         keys |= _written_keys(dialect.severity_body(request)) | _written_keys(dialect.diagnosis_body([image], "x"))
     keys -= {"apasi", "auas", "surface", "pruritus"}  # codes, checked below as words
     words = {v2_site(site.code) for site in BODY_SITES if v2_site(site.code) != site.code}
     words |= {v2_item(item.code) for system in SCORING_SYSTEMS for item in system.answers + system.ai_items
               if v2_item(item.code) != item.code}
-    words |= {route.path for dialect in (plan, v2) for intent, route in dialect.routes.items()
-              if plan.routes.get(intent) != v2.routes.get(intent)}
+    words |= {v1_site(site.code) for site in BODY_SITES} | {v1_system(system.code) for system in SCORING_SYSTEMS}
+    words |= {route.path for dialect in (plan, v2, v1) for intent, route in dialect.routes.items()
+              if len({other.routes.get(intent) for other in (plan, v2, v1)}) > 1}
     return keys - _INTENT_WORDS, words
 
 
@@ -105,10 +107,12 @@ def _found(text: str) -> list[str]:
     return hits
 
 
-def test_the_vocabulary_holds_both_dialects_fields():
+def test_the_vocabulary_holds_every_dialects_fields():
     assert {"media", "known_condition", "knownCondition", "scoring_systems", "questionnaire_response",
-            "payload", "contentAttachment", "scoringSystem", "systemDisplay", "bodySite"} <= KEYS
-    assert {"armLeft", "pruritus", "wheals", "/severity-assessment", "/severity-assessment/automatic/local"} <= WORDS
+            "payload", "contentAttachment", "scoringSystem", "systemDisplay", "bodySite", "systemAlias",
+            "scoringSystems", "questionnaireResponse"} <= KEYS
+    assert {"armLeft", "pruritus", "wheals", "/severity-assessment", "/severity-assessment/automatic/local",
+            "ARM_LEFT", "HEAD_FRONT", "apasiLocal", "aihs4Local"} <= WORDS
     assert "body_site" not in KEYS  # an intent's word (RequestField), which the plan dialect shares
 
 
@@ -125,3 +129,10 @@ def test_the_check_finds_a_field_name_where_one_is_written(tmp_path):
                     'loc = ["body", "payload", 0]\n')
     found = {word for _, text in _texts(plan) for word in _found(text)}
     assert found == {"scoringSystem", "/severity-assessment", "payload"}
+
+
+def test_the_check_finds_v1_spellings_where_one_is_written(tmp_path):
+    plan = tmp_path / "plan_999_example.py"
+    plan.write_text('"""PLAN_999 x."""\nsite = "ARM_LEFT"\nsystems = ["apasiLocal"]  # not arm_left, not apasi\n')
+    found = {word for _, text in _texts(plan) for word in _found(text)}
+    assert found == {"ARM_LEFT", "apasiLocal"}

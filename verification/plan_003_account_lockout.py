@@ -79,7 +79,7 @@ def test_threshold_failures_lock_only_that_account_for_the_period(api, accounts,
     with step(f"Part-way through the lock ({part_way:g} s after the lock began), send the correct password again",
               expect=f"still no token; status {' or '.join(map(str, auth.locked_statuses))}: the lock lasts "
                      "its period, not only its first moments"):
-        time.sleep(max(0.0, locked_by + part_way - time.time()))
+        step.wait(locked_by + part_way - time.time(), "a moment part-way through the lock")
         again = _login(api.client, api, locked, "POST /login with the correct password")
         require_refused_until("lock-holds-part-way", [again], _lock_holds_until(auth, began),
                               f"the locked account {part_way:g} s into its lock", refused=auth.locked_statuses)
@@ -89,7 +89,7 @@ def test_threshold_failures_lock_only_that_account_for_the_period(api, accounts,
         raise Inconclusive(f"the lock period ({auth.lockout_seconds} s) exceeds the run's wait limit "
                            f"({auth.max_wait_seconds} s, auth.max_wait_seconds): the lift was not observed")
     with step(f"Wait out the lock period ({wait} s since the lock began)", expect="the period has passed"):
-        time.sleep(max(0.0, locked_by + wait - time.time()))
+        step.wait(locked_by + wait - time.time(), "the lock period to end")
         require("lock-period-waited", time.time() - locked_by >= auth.lockout_seconds,
                 "the wait ended before the lock period", f"{time.time() - locked_by:.1f} s since the lock began")
     with step("Send the correct password again", expect="200 with a token: the lock has lifted"):

@@ -10,13 +10,18 @@ site, "Field required", the body as sent as `input`; the seed payload files hold
 conformant device may do differently is not checked: key order, and an image string in `input`
 cut to a prefix ending in "..." (as the seed shows it). Then hypothesis draws zone-weighted requests over every body
 site: each gets 200 with scores that agree with their recomputation, and 422 at the body site
-without it.
+without it. Where the dialect has the questionnaire-only route (CONTRACT.md Appendix B, v2's manual
+scores: pasi, scorad, dlqi, uas, ihs4), each case gets every score as the published formulas give it
+from the answers sent and every answer echoed, or exactly its errors; a valid case without images
+gets what the profile's [manual_scores] says. In a dialect without the route the record says so:
+not applicable, never passed.
 """
 
 from lhv.checks.replies import status_is
 from lhv.core.outcomes import require
-from lhv.harness.clinical_steps import (check_severity_report, expect_payload_outcome, refused_at,
-                                        severity_request_of)
+from lhv.harness.clinical_steps import (MANUAL_INTENT, check_manual_case, check_manual_cases_listed,
+                                        check_manual_images, check_severity_report, expect_payload_outcome,
+                                        manual_cases, manual_images_expectation, refused_at, severity_request_of)
 from lhv.harness.properties import budget_for, check_property
 from lhv.fuzz.severity_space import ZONED, valid_requests
 from lhv.contract.payloads import describe_error
@@ -88,3 +93,27 @@ def test_any_zone_weighted_request_is_scored_with_its_zone_and_refused_without(c
                      "'missing' at the body site; a counterexample is shrunk and shown") as record:
         check_property(record, "zone-weighted-scores-hold", valid_requests(images, ZONED),
                        scored_with_zone_refused_without, budget)
+
+
+def test_questionnaire_only_scores_agree_with_the_oracle(clinic, step):
+    """Each questionnaire-only case gets its scores as the published formulas give them and its answers echoed, or
+    exactly its errors; without images, what the profile says. Not applicable where the dialect has no such route."""
+    with step("List the questionnaire-only cases (mild, moderate, severe and invalid for pasi, scorad, dlqi, uas and "
+              "ihs4) and the route that takes them",
+              expect="each case in a dialect that has the route; in the target's dialect a valid and an invalid case "
+                     "per system, or the record saying why the dialect has none (not applicable)"):
+        cases = check_manual_cases_listed(clinic, step, manual_cases(clinic))
+    if not cases:
+        return
+    route = clinic.dialect.route(MANUAL_INTENT)
+    for case in cases:
+        step.uses(case.path, case.description)
+        expected = "200 with every score equal to its recomputation from the answers sent, every answer echoed" \
+            if case.valid else f"{case.status} with exactly its errors"
+        with step(f"Send {case.name} to {route.method} {route.path}: {case.description}", expect=expected,
+                  carry_on=True):
+            check_manual_case(clinic, case)
+    valid = next(case for case in cases if case.valid)
+    with step(f"Send {valid.name} to {route.method} {route.path} without its images",
+              expect=manual_images_expectation(clinic)) as record:
+        check_manual_images(clinic, record, valid)

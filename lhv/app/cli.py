@@ -11,6 +11,8 @@ from pathlib import Path
 
 from lhv.app import payload_command, selftest
 from lhv.contract.dialect_names import DIALECT_NAMES
+from lhv.contract.dialects.base import LAYOUTS
+from lhv.load import worker as load_worker
 from lhv.core.announce import duration_text
 from lhv.core.errors import ConfigError
 from lhv.lint import command as check_payload_command
@@ -177,7 +179,7 @@ def _device_serve(args: argparse.Namespace) -> int:
     settings = DeviceSettings(state_dir=str(state), token_lifetime_seconds=args.token_lifetime,
                               lockout_threshold=args.lockout_threshold, lockout_seconds=args.lockout_seconds,
                               faults=args.fault, host=args.host, https_port=args.port, http_port=args.http_port,
-                              dialect=args.dialect)
+                              dialect=args.dialect, routes=dict(LAYOUTS[args.layout]) if args.layout else {})
     print(f"reference device state in {state} (credentials.json holds the generated passwords)", flush=True)
     try:
         serve(settings)
@@ -400,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--dialect", choices=DIALECT_NAMES, default="plan",
                        help="the API shape the device serves (CONTRACT.md; v2: its Appendix)")
+    serve.add_argument("--layout", choices=sorted(LAYOUTS), help="serve a named route layout (e.g. release-1.1.0.0)")
     serve.add_argument("--port", type=int, default=8443, help="HTTPS port (0: any free port)")
     serve.add_argument("--http-port", type=int, default=8080, help="plain-HTTP redirect port (0: any free port)")
     serve.add_argument("--token-lifetime", type=int, default=3600, help="seconds")
@@ -426,6 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     probe_commands.add_parser(commands)
     check_payload_command.add_parser(commands)
     payload_command.add_parser(commands)
+    load_worker.add_parser(commands)
     selftest.add_parser(commands)
 
     record = commands.add_parser("record", help="check, sign, print and compare test-run records "

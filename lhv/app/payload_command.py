@@ -1,4 +1,4 @@
-"""`lhv payload convert --to v2 FILE…`: payload files written in the other API dialect (lhv/contract/payload_convert.py)."""
+"""`lhv payload convert --to v2|v1|plan FILE…`: payload files written in another API dialect (lhv/contract/payload_convert.py)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     payload = commands.add_parser("payload", help="payload files (payloads/…)").add_subparsers(
         dest="payload_command", required=True)
     convert = payload.add_parser(
-        "convert", help="write payload files in another API dialect (plan ↔ v2)",
-        description="Converts payload files between the plan dialect and v2 (CONTRACT.md Appendix): body, expected "
-                    "errors and description. One file is printed (or written to --output); folders and several "
-                    "files need --out-dir, where each file keeps its path relative to the folder given (a folder's "
-                    "files already in the dialect are left out). A file that "
-                    "the other dialect cannot express is named with its JSON path and left out (exit 1).")
+        "convert", help="write payload files in another API dialect (plan ↔ v2, plan ↔ v1)",
+        description="Converts payload files between the plan dialect and v2 or v1 (CONTRACT.md Appendices): body, "
+                    "expected errors and description (v1 ↔ v2 by way of the plan dialect). One file is printed (or written "
+                    "to --output); folders and several files need --out-dir, where each file keeps its path relative "
+                    "to the folder given (a folder's files already in the dialect, or of another generation than the "
+                    "plan dialect, are left out). A file that the other dialect cannot express is named with its "
+                    "JSON path and left out (exit 1).")
     convert.add_argument("files", nargs="+", metavar="FILE", help="payload files, or folders of them")
     convert.add_argument("--to", required=True, choices=DIALECTS, help="the dialect to write")
     convert.add_argument("--output", "-o", type=Path, help="where the one converted file goes (default: stdout)")
@@ -55,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
     for path, relative, in_folder in sources:
         try:
             payload = load(path)
-            if in_folder and payload.dialect == args.to:
-                continue  # a folder's files already in the dialect need no converting (e.g. payloads/v2 itself)
+            if in_folder and (payload.dialect == args.to or "plan" not in (payload.dialect, args.to)):
+                continue  # a folder's files already in the dialect need no converting (e.g. payloads/v2 itself), and
+                # one generation's files are not written from another's (payloads/v1 from payloads/v2)
             text = dumps(convert(payload, args.to))
         except PayloadError as exc:
             print(f"lhv: payload convert: {exc}", file=sys.stderr)

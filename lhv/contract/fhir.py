@@ -79,7 +79,8 @@ def device_schema_validator(name: str) -> str:
 
 
 def device_elements(name: str) -> frozenset[str]:
-    """The top-level elements the device schema describes that are not FHIR DiagnosticReport elements."""
+    """The top-level elements the device schema describes that are not FHIR DiagnosticReport elements, and those it
+    claims as its own though FHIR has an element of that name (`x-device-elements`: v1's media object)."""
     schema, _ = _schema(name)
     definitions = schema["$defs"]
 
@@ -89,7 +90,7 @@ def device_elements(name: str) -> frozenset[str]:
         return set(node.get("properties", {})).union(*(top_level(part) for part in node.get("allOf", [])))
 
     described = set().union(*(top_level(definitions[f"{kind}Report"]) for kind in REPORT_KINDS))
-    return frozenset(described - _fhir_elements())
+    return frozenset(described - _fhir_elements()) | frozenset(schema.get("x-device-elements", ()))
 
 
 def validate_device_schema(report: Any, kind: str, name: str) -> Judgement:

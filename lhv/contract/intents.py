@@ -142,3 +142,51 @@ class SeverityReport:
     resource: dict
     images: tuple[ImageAnalysis, ...] = ()  # the analysis of the request's image
     conditions: tuple[ConditionScore, ...] = ()  # the report frame's aggregate ranking
+
+
+# ---- questionnaire-only scores (CONTRACT.md Appendix B: v2's POST /severity-assessment/manual) ---------------
+
+@dataclass(frozen=True)
+class ManualRequest:
+    """Score questionnaire-only systems (pasi, scorad, dlqi, uas, ihs4) from answers alone; images optional."""
+
+    answers: Mapping[str, Mapping[str, float]]  # system → item → value, in the order sent
+    images: tuple[Image, ...] = ()
+    condition_code: str | None = None
+    condition_display: str | None = None
+    body_site: str | None = None
+    subject: str | None = "fake-patient-id"
+
+    @property
+    def systems(self) -> tuple[str, ...]:
+        """The systems asked for, in order."""
+        return tuple(self.answers)
+
+
+@dataclass(frozen=True)
+class ScoreBand:
+    """One interpretation band a score block lists (the 2026 documentation's `interpretations`)."""
+
+    minimum: float
+    maximum: float | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ManualScore:
+    """One questionnaire-only system's result: score, its grade, and every item echoed."""
+
+    system: str
+    score: float
+    grade: int | None  # the SDK's interpretation intensity (0–3), or the 2026 documentation's severity value (1–3)
+    category: str  # the SDK's category, or the text of the band the score falls in
+    bands: tuple[ScoreBand, ...]  # the 2026 documentation's interpretations; () in the SDK's block
+    items: Mapping[str, float]  # every echoed item, by code
+
+
+@dataclass(frozen=True)
+class ManualReport:
+    """A manual-scores answer read into the plans' terms."""
+
+    systems: Mapping[str, ManualScore]
+    resource: dict

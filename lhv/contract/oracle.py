@@ -2,7 +2,8 @@
 
 Written apart from the reference device (it imports nothing from lhv.device) and in exact
 rational arithmetic, so a device's rounding or formula slip shows as a disagreement. The
-formulas are CONTRACT.md §7's; the zone tables come from lhv.contract.tables.
+formulas are CONTRACT.md §7's, and Appendix B's for the questionnaire-only systems of v2's manual
+route (pasi, scorad, dlqi, uas, ihs4); the zone and item tables come from lhv.contract.tables.
 """
 
 from __future__ import annotations
@@ -12,7 +13,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from lhv.contract.tables import BODY_SITE_BY_CODE, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE, BodySite
+from lhv.contract.tables import (
+    BODY_SITE_BY_CODE,
+    DLQI_QUESTIONS,
+    MANUAL_SYSTEM_BY_CODE,
+    PASI_REGION_WEIGHTS,
+    PASI_SIGNS,
+    SALT_WEIGHTS,
+    SCORAD_SIGNS,
+    SCORING_SYSTEM_BY_CODE,
+    BodySite,
+    ScoringSystem,
+    pasi_item,
+)
 
 
 class OracleInputError(ValueError):
@@ -64,7 +77,7 @@ def check(system: str, body_site: str | None, items: Mapping[str, float], report
 
 def range_problems(system: str, items: Mapping[str, float]) -> tuple[str, ...]:
     """Items whose values lie outside the contract's range for them, or are not whole where they must be."""
-    spec = SCORING_SYSTEM_BY_CODE[system]
+    spec = system_spec(system)
     problems = []
     for item in (*spec.answers, *spec.ai_items):
         if item.code not in items:
@@ -76,6 +89,14 @@ def range_problems(system: str, items: Mapping[str, float]) -> tuple[str, ...]:
         elif item.integer and value != int(value):
             problems.append(f"{item.code} = {value} is not a whole number")
     return tuple(problems)
+
+
+def system_spec(system: str) -> ScoringSystem:
+    """The contract's table of a system: an automatic one (§7) or a questionnaire-only one (Appendix B)."""
+    spec = SCORING_SYSTEM_BY_CODE.get(system) or MANUAL_SYSTEM_BY_CODE.get(system)
+    if spec is None:
+        raise OracleInputError(f"unknown scoring system {system!r}")
+    return spec
 
 
 def _evaluate(system: str, body_site: str | None, items: Mapping[str, float]) -> tuple[Fraction, str]:
@@ -106,7 +127,35 @@ def _evaluate(system: str, body_site: str | None, items: Mapping[str, float]) ->
         nodules, abscesses, tunnels = (_number(items, code) for code in ("nodule", "abscess", "draining_tunnel"))
         return (nodules + 2 * abscesses + 4 * tunnels,
                 f"{_show(nodules)} + 2 × {_show(abscesses)} + 4 × {_show(tunnels)}")
+    if system in MANUAL_SYSTEM_BY_CODE:
+        return _evaluate_manual(system, items)
     raise OracleInputError(f"unknown scoring system {system!r}")
+
+
+def _evaluate_manual(system: str, items: Mapping[str, float]) -> tuple[Fraction, str]:
+    """Appendix B's published formulas of the questionnaire-only systems, from the echoed answers alone."""
+    if system == "pasi":  # Σ region weight × (E + I + D) × area score
+        terms, texts = [], []
+        for region, weight in PASI_REGION_WEIGHTS.items():
+            signs = [_number(items, pasi_item(region, sign)) for sign in PASI_SIGNS]
+            area = _number(items, pasi_item(region, "area"))
+            terms.append(Fraction(str(weight)) * sum(signs) * area)
+            texts.append(f"{weight:g} × ({'+'.join(map(_show, signs))}) × {_show(area)}")
+        return sum(terms, Fraction(0)), " + ".join(texts)
+    if system == "scorad":  # A/5 + 7B/2 + C
+        extent = _number(items, "extent")
+        signs = [_number(items, sign) for sign in SCORAD_SIGNS]
+        itch, sleep = _number(items, "pruritus"), _number(items, "sleeplessness")
+        return (extent / 5 + 7 * sum(signs) / 2 + itch + sleep,
+                f"{_show(extent)}/5 + 7 × ({'+'.join(map(_show, signs))})/2 + ({_show(itch)}+{_show(sleep)})")
+    if system == "dlqi":  # the sum of ten items 0–3
+        answers = [_number(items, f"question{number}") for number in range(1, DLQI_QUESTIONS + 1)]
+        return sum(answers, Fraction(0)), "+".join(map(_show, answers))
+    if system == "uas":  # wheals 0–3 + pruritus 0–3
+        wheals, itch = _number(items, "wheals"), _number(items, "pruritus")
+        return wheals + itch, f"{_show(wheals)} + {_show(itch)}"
+    nodules, abscesses, tunnels = (_number(items, code) for code in ("nodule", "abscess", "draining_tunnel"))
+    return nodules + 2 * abscesses + 4 * tunnels, f"{_show(nodules)} + 2 × {_show(abscesses)} + 4 × {_show(tunnels)}"
 
 
 def _number(items: Mapping[str, float], code: str) -> Fraction:

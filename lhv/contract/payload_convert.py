@@ -1,4 +1,4 @@
-"""Converts payload files between the plan and v2 dialects (CONTRACT.md §5–§7 and its Appendix).
+"""Converts payload files between the plan, v2 and v1 dialects (CONTRACT.md §5–§7 and its Appendices).
 
 A payload file (lhv/contract/payloads.py) is rewritten in the other dialect: its body (image references kept
 as references), its expected errors (each `loc` moved to where the other dialect's device points,
@@ -15,6 +15,11 @@ system listed twice, a v2 image title, an expected error placed where the other 
 place), or where converting would change the case's verdict (a plan file that uses v2's spelling
 `armLeft`, which is right in v2), conversion stops with one ConversionError naming the file and the
 JSON path.
+
+v1 (Appendix B) lays a request out as the plan dialect does: plan → v1 names the keys in camelCase
+and writes the codes v1's way (body sites in UPPER_SNAKE, `Local`-suffixed systems); error
+locations stay, messages and inputs are put in v1's words, and an answer a questionnaire lacks is
+v1's `missing`. Between v1 and v2 a file goes by way of the plan dialect.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from typing import Any
 
 from lhv.contract.tables import BODY_SITE_BY_CAMEL, BODY_SITE_BY_CODE, ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
 from lhv.contract.payloads import DIALECTS, PayloadError, PayloadFile, json_path, load
-from lhv.contract.spelling import ITEM_BY_V2, item_of_v2, plan_text, site_of_v2, v2_item, v2_site, v2_text
+from lhv.contract.spelling import ITEM_BY_V2, code_of_v1, item_of_v2, plan_text, plan_text_of_v1, site_of_v2, \
+    v1_code, v1_text, v2_item, v2_site, v2_text
 
 _PLAN_KEYS = ("subject", "media", "known_condition", "body_site", "scoring_systems", "questionnaire_response")
 _V2_KEYS = ("subject", "payload", "knownCondition", "bodySite", "scoringSystem")
@@ -51,7 +57,11 @@ def convert(payload: PayloadFile, to: str) -> dict:
         raise ConversionError(str(payload.path), None, f"no dialect {to!r} (known: {', '.join(DIALECTS)})")
     if payload.dialect == to:
         return _data(payload, payload.description, copy.deepcopy(payload.body), copy.deepcopy(payload.expect))
-    converter = _PlanToV2(payload) if to == "v2" else _V2ToPlan(payload)
+    if payload.dialect != "plan" and to != "plan":  # between two generations: by way of the plan dialect
+        data = convert(payload, "plan")
+        return convert(PayloadFile(payload.path, payload.description, "plan", payload.operation, data["body"],
+                                   data["expect"]), to)
+    converter = _CONVERTERS[(payload.dialect, to)](payload)
     body = converter.body()
     return _data(payload, payload.description, body, converter.expect(body), dialect=to)
 
@@ -481,6 +491,139 @@ class _V2ToPlan(_Converter):
             return [*questionnaire, "item", self.answered[system].index(item),
                     *(["answer", 0, "value"] if value_error else ["code"])]
         raise self.fail(where, "the plan dialect has no place for this error")
+
+
+# ---- plan ↔ v1 (Appendix B) -------------------------------------------------------------------------
+
+_V1_KEYS = ("subject", "media", "knownCondition", "bodySite", "scoringSystems", "questionnaireResponse")
+_V1_CONCLUSION = (("display", "display"), ("code", "code"), ("system_alias", "systemAlias"))
+
+
+class _PlanToV1(_Converter):
+    """v1 lays a request out as the plan dialect does: keys become camelCase, codes v1's (ARM_LEFT, apasiLocal).
+    Error locations stay (the plan dialect's are camelCase); a missing answer is v1's `missing`."""
+
+    def body(self) -> dict:
+        source, out = self.payload.body, {}
+        keys = _keys_of(source, _PLAN_KEYS if self.severity else ("subject", "media"), self.fail)
+        renamed = {spelling: _camel(field) for field, spelling in keys.items()}
+        for key, value in source.items():
+            where = json_path("$.body", key)
+            name = renamed.get(key, key)
+            if name == "media":
+                out[name] = self._media(value, where)
+            elif name == "knownCondition":
+                out[name] = self._condition(value, where)
+            elif name == "bodySite":
+                out[name] = self._code(value, where)
+            elif name == "scoringSystems":
+                out[name] = [self._code(code, json_path(where, index)) for index, code in enumerate(value)] \
+                    if isinstance(value, list) else copy.deepcopy(value)
+            elif name == "questionnaireResponse" and isinstance(value, list):
+                out[name] = [{**copy.deepcopy(entry), "questionnaire": self._code(entry["questionnaire"],
+                                                                                   json_path(json_path(where, i),
+                                                                                             "questionnaire"))}
+                             if isinstance(entry, dict) and "questionnaire" in entry else copy.deepcopy(entry)
+                             for i, entry in enumerate(value)]
+            else:
+                out[name] = copy.deepcopy(value)
+        return out
+
+    def _media(self, media: Any, where: str) -> Any:
+        if isinstance(media, list):
+            return [self._media(entry, json_path(where, index)) for index, entry in enumerate(media)]
+        if not isinstance(media, dict):
+            return copy.deepcopy(media)
+        keys = _keys_of(media, ("content_type",), self.fail, where)
+        return {("contentType" if key == keys.get("content_type") else key): copy.deepcopy(value)
+                for key, value in media.items()}
+
+    def _condition(self, condition: Any, where: str) -> Any:
+        conclusion = condition.get("conclusion") if isinstance(condition, dict) else None
+        if not isinstance(conclusion, dict):
+            return copy.deepcopy(condition)
+        at = json_path(where, "conclusion")
+        keys = _keys_of(conclusion, ("code", "display", "system_alias"), self.fail, at)
+        written = {v1: copy.deepcopy(conclusion[keys[plan]]) for plan, v1 in _V1_CONCLUSION if plan in keys}
+        rest = {key: copy.deepcopy(value) for key, value in conclusion.items() if key not in keys.values()}
+        return {**condition, "conclusion": {**written, **rest}}
+
+    def _code(self, code: Any, where: str) -> Any:
+        if not isinstance(code, str):
+            return copy.deepcopy(code)
+        if code_of_v1(code) != code:
+            raise self.fail(where, f"{code!r} is v1's spelling of {code_of_v1(code)}: refused in the plan dialect, it "
+                                   "would be accepted in v1 (the case's verdict would change)")
+        return v1_code(code)
+
+    def expect(self, body: dict) -> dict:
+        expect = super().expect(body)
+        expect["errors"] = [{"type": "missing", "loc": error["loc"], "msg": "Field required"}
+                            if error.get("type") == "value_error" and "has no answer for" in str(error.get("msg"))
+                            else error for error in expect.get("errors", [])]
+        if not expect["errors"]:
+            del expect["errors"]
+        return expect
+
+    def loc(self, loc: list, error: dict, where: str) -> list:
+        return list(loc)
+
+    def text(self, text: str, error: dict) -> str:
+        return v1_text(text)
+
+    def code(self, text: str) -> str:
+        return v1_code(text)
+
+
+class _V1ToPlan(_Converter):
+    """The inverse of _PlanToV1: codes in the contract's words; keys stay camelCase (the plan dialect takes them)."""
+
+    def body(self) -> dict:
+        body = copy.deepcopy(self.payload.body)
+        if not self.severity:
+            return body
+        if isinstance(body.get("bodySite"), str):
+            body["bodySite"] = self._code(body["bodySite"], "$.body.bodySite")
+        if isinstance(body.get("scoringSystems"), list):
+            body["scoringSystems"] = [self._code(code, json_path("$.body.scoringSystems", index))
+                                      for index, code in enumerate(body["scoringSystems"])]
+        for index, entry in enumerate(body.get("questionnaireResponse") or []):
+            if isinstance(entry, dict) and isinstance(entry.get("questionnaire"), str):
+                entry["questionnaire"] = self._code(entry["questionnaire"],
+                                                    json_path(json_path("$.body.questionnaireResponse", index),
+                                                              "questionnaire"))
+        return body
+
+    def _code(self, code: str, where: str) -> str:
+        if code_of_v1(code) == code and (code in BODY_SITE_BY_CODE or code in SCORING_SYSTEM_BY_CODE):
+            raise self.fail(where, f"{code!r} is the plan dialect's spelling: refused in v1, it would be accepted in "
+                                   "the plan dialect (the case's verdict would change)")
+        return code_of_v1(code)
+
+    def expect(self, body: dict) -> dict:
+        if any(error.get("type") == "missing" and error.get("loc", [])[-1:] == ["item"]
+               for error in self.payload.expect.get("errors", [])):
+            raise self.fail("$.expect.errors", "v1's missing answer is the plan dialect's value_error naming the "
+                                               "answer: write the plan file's error by hand")
+        return super().expect(body)
+
+    def loc(self, loc: list, error: dict, where: str) -> list:
+        return list(loc)
+
+    def text(self, text: str, error: dict) -> str:
+        return plan_text_of_v1(text)
+
+    def code(self, text: str) -> str:
+        return code_of_v1(text)
+
+
+_CONVERTERS: dict[tuple[str, str], Callable[[PayloadFile], _Converter]] = {
+    ("plan", "v2"): _PlanToV2, ("v2", "plan"): _V2ToPlan, ("plan", "v1"): _PlanToV1, ("v1", "plan"): _V1ToPlan}
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(word.title() for word in rest)
 
 
 def _snake(key: str) -> str:

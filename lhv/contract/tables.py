@@ -213,3 +213,58 @@ CONDITIONS: tuple[Condition, ...] = (
     Condition("ED63.0", "Vitiligo"),
 )
 CONDITION_BY_CODE: Mapping[str, Condition] = MappingProxyType({c.code: c for c in CONDITIONS})
+
+
+# CONTRACT.md Appendix B ("v2 questionnaire-only scores"): systems scored from answers alone, on
+# POST /severity-assessment/manual. Item codes are v2's (the route exists in v2 only); each item
+# is echoed as sent. PASI is the whole-body index: every region's signs (0–4) and area score (0–6).
+PASI_REGIONS: tuple[str, ...] = tuple(PASI_REGION_WEIGHTS)
+PASI_SIGNS: tuple[str, ...] = ("erythema", "induration", "desquamation")
+SCORAD_SIGNS: tuple[str, ...] = ("erythema", "swelling", "crusting", "excoriation", "lichenification", "dryness")
+DLQI_QUESTIONS = 10
+
+
+def pasi_item(region: str, part: str) -> str:
+    """A PASI item code: a region's sign or area score (head_erythema, lower_limbs_area)."""
+    return f"{region}_{part}"
+
+
+MANUAL_SYSTEMS: tuple[ScoringSystem, ...] = (
+    ScoringSystem(
+        "pasi", "Psoriasis Area and Severity Index", False,
+        answers=tuple(spec for region in PASI_REGIONS for spec in (
+            *(_grade(pasi_item(region, sign), 4, f"{sign}, {region.replace('_', ' ')}") for sign in PASI_SIGNS),
+            _grade(pasi_item(region, "area"), 6, f"area score, {region.replace('_', ' ')}"))),
+        ai_items=(), score_maximum=72,
+    ),
+    ScoringSystem(
+        "scorad", "SCORing Atopic Dermatitis", False,
+        answers=(ItemSpec("extent", 0, 100, False, "A: per cent of the whole body affected"),
+                 *(_grade(sign, 3, "B: intensity sign") for sign in SCORAD_SIGNS),
+                 ItemSpec("pruritus", 0, 10, False, "C: pruritus, visual analogue scale"),
+                 ItemSpec("sleeplessness", 0, 10, False, "C: sleep loss, visual analogue scale")),
+        ai_items=(), score_maximum=103,
+    ),
+    ScoringSystem(
+        "dlqi", "Dermatology Life Quality Index", False,
+        answers=tuple(_grade(f"question{number}", 3, f"question {number}") for number in range(1, DLQI_QUESTIONS + 1)),
+        ai_items=(), score_maximum=30,
+    ),
+    ScoringSystem(
+        "uas", "Urticaria Activity Score", False,
+        answers=(_grade("wheals", 3, "wheal count category: 0 none, 1 <20, 2 20-50, 3 >50"),
+                 _grade("pruritus", 3, "pruritus intensity")),
+        ai_items=(), score_maximum=6,
+    ),
+    ScoringSystem(
+        "ihs4", "International Hidradenitis Suppurativa Severity Score System", False,
+        answers=(ItemSpec("nodule", 0, None, True, "inflammatory nodules"),
+                 ItemSpec("abscess", 0, None, True, "abscesses"),
+                 ItemSpec("draining_tunnel", 0, None, True, "draining tunnels")),
+        ai_items=(), score_maximum=None,
+    ),
+)
+MANUAL_SYSTEM_BY_CODE: Mapping[str, ScoringSystem] = MappingProxyType(
+    {system.code: system for system in MANUAL_SYSTEMS}
+)
+MANUAL_MAX_IMAGES = DIAGNOSIS_MAX_IMAGES  # the manual route's `payload` list: as many images as a diagnosis takes

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from lhv.core import announce
 from lhv.core.bounds import MAX_RESPONSE_BYTES, Body, DeadlinePassed, bounded_client, deadline, default_deadline, read_capped
 from lhv.core.errors import TargetError
 from lhv.core.evidence import Exchange, current_case
@@ -186,7 +187,7 @@ class RecordingClient:
             _note_in_step(f"rate-aware client: {method} {reply.exchange.url} got 429 (rate limit) with "
                           f"Retry-After {wait:g} s; waited it out and sent the request again "
                           f"(a rate-limit answer to the harness's pacing, not a finding of this plan)")
-            time.sleep(wait)
+            announce.sleep(wait, f"the Retry-After of a 429 to {method} {reply.exchange.url}")
         return reply
 
     def _send(self, method: str, target_url: str, headers: dict[str, str], json_body: Any,

@@ -44,7 +44,80 @@ def create_app(ctx: DeviceContext) -> FastAPI:
     install_mutants(app, ctx)  # generated mutants (selftest): they see every answer but a dropped one
     install_availability_faults(app, ctx)  # outermost: a dropped request skips everything
     install_documentation(app, ctx)
+    install_route_map(app, ctx)  # around it all: every layer sees the device's own paths
     return app
+
+
+MOVED_AWAY = "/.lhv-route-moved"  # where a request to a default route the layout moved goes: nothing serves it
+
+
+def install_route_map(app: FastAPI, ctx: DeviceContext) -> None:
+    """Serves each intent at the route the settings' route map gives (a profile's [routes]) instead of its default.
+
+    The routers, limits, faults and mutants all know the device's default paths, so a request is translated at
+    the edge: at a mapped route it reaches the default route's handler; at a default route the map moved it finds
+    nothing (404), as on a deployment of that layout. The generated OpenAPI document names the mapped routes.
+    """
+    if not ctx.settings.routes:
+        return
+    from lhv.contract.dialects import DIALECTS
+    from lhv.contract.dialects.base import moved_paths
+
+    if ctx.settings.dialect not in DIALECTS:
+        raise ValueError(f"the device has no route defaults for the {ctx.settings.dialect!r} dialect to move")
+    moves = DIALECTS[ctx.settings.dialect](ctx.settings.routes).moved()
+    app.add_middleware(RouteMap, moves=moves)
+    ctx.log = MappedLog(ctx.log, {old[1]: new[1] for old, new in moves.items()})  # type: ignore[assignment]
+    generate = app.openapi
+
+    def openapi() -> dict:
+        document = generate()
+        if not getattr(app, "_lhv_routes_moved", False):
+            document["paths"] = moved_paths(document.get("paths", {}), moves)
+            app._lhv_routes_moved = True  # type: ignore[attr-defined]
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+class MappedLog:
+    """The device's log, naming the path a request was sent to (the mapped one), not the default that served it."""
+
+    def __init__(self, log, outward: dict[str, str]):
+        self._log, self._outward = log, outward
+
+    def write(self, event: str, **fields) -> None:
+        """Writes the event with a default path as the mapped path the client sent."""
+        if fields.get("path") in self._outward:
+            fields["path"] = self._outward[fields["path"]]
+        self._log.write(event, **fields)
+
+    def __getattr__(self, name: str):
+        return getattr(self._log, name)
+
+
+class RouteMap:
+    """ASGI layer that takes requests at mapped routes to the default routes that serve them."""
+
+    def __init__(self, app, moves: dict[tuple[str, str], tuple[str, str]]):
+        self.app = app
+        self.inward = {new: old for old, new in moves.items()}  # (method, mapped path) → (method, default path)
+        self.paths = {new[1]: old[1] for old, new in moves.items()}  # a mapped path, any method → its default path
+        self.gone = {old[1] for old in moves} - set(self.paths)  # default paths nothing is mapped to any more
+        self.gone_keys = set(moves) - set(self.inward)  # default routes moved to another method at the same path
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            key = (scope["method"], scope["path"])
+            if key in self.inward:
+                method, path = self.inward[key]
+                scope = {**scope, "method": method, "path": path, "raw_path": path.encode()}
+            elif scope["path"] in self.gone or key in self.gone_keys:
+                scope = {**scope, "path": MOVED_AWAY, "raw_path": MOVED_AWAY.encode()}
+            elif scope["path"] in self.paths:  # a mapped path asked with another method: 405 as at the default
+                path = self.paths[scope["path"]]
+                scope = {**scope, "path": path, "raw_path": path.encode()}
+        await self.app(scope, receive, send)
 
 
 def _clinical_router(ctx: DeviceContext):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lhv.device.clinical import v2_openapi, v2_shape
+from lhv.device.clinical import manual, v2_openapi, v2_shape
 from lhv.device.clinical.shape_common import ClinicalShape, diagnosis_report
 from lhv.device.context import DeviceContext
 from lhv.device.routes_clinical import clinical_router
@@ -18,5 +18,7 @@ V2_SHAPE = ClinicalShape(
 
 
 def clinical_router_v2(ctx: DeviceContext) -> APIRouter:
-    """Returns v2's routes that diagnose from 1–5 images and assess severity from one."""
-    return clinical_router(ctx, V2_SHAPE)
+    """Returns v2's routes that diagnose from 1–5 images, assess severity from one, and score answers alone."""
+    router = clinical_router(ctx, V2_SHAPE)
+    router.add_api_route(manual.MANUAL_PATH, manual.manual_handler(ctx), methods=["POST"], **manual.manual_operation())
+    return router

@@ -27,6 +27,8 @@ class DeviceSettings:
     max_body_bytes: int = 20 * 1024 * 1024
     probe_timeout_seconds: float = 10  # the uptime prober's timeout: the slow-health fault answers after it
     dialect: str = "plan"
+    routes: dict[str, str] = field(default_factory=dict)  # intent → "METHOD /path" where the device serves it
+    #                                                      instead of its dialect's default (a profile's [routes])
     faults: list[str] = field(default_factory=list)
     mutants: list[str] = field(default_factory=list)  # generated mutant ids (lhv/device/mutants.py)
     host: str = "127.0.0.1"

@@ -21,10 +21,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lhv.contract.dialects import dialect_named
+from lhv.contract.dialects.base import moved_paths
 from lhv.core.errors import ConfigError
 from lhv.session.profile import Profile
 
-DOCUMENTS = {"plan": "openapi-plan.json", "v2": "openapi-v2.json"}
+DOCUMENTS = {"plan": "openapi-plan.json", "v1": "openapi-v1.json", "v2": "openapi-v2.json"}
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -53,7 +55,17 @@ def document_for(profile: Profile, *, base: Path | None = None) -> tuple[dict[st
         source = str(path)
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3."):
         raise ConfigError(profile.source or source, "fuzzing.openapi", f"{source} is not an OpenAPI 3 document")
-    return adjusted(document, profile), source
+    return routed(adjusted(document, profile), profile), source
+
+
+def routed(document: dict[str, Any], profile: Profile) -> dict[str, Any]:
+    """A copy of the document with its operations at the profile's routes ([routes]): each operation at a default
+    route of the dialect that the profile moves goes to the route the profile gives (a document that already
+    names the moved routes is left as it is)."""
+    moves = dialect_named(profile.target.dialect).remapped(profile.routes.resolved()).moved()
+    if not moves:
+        return document
+    return {**document, "paths": moved_paths(document.get("paths", {}), moves)}
 
 
 def adjusted(document: dict[str, Any], profile: Profile) -> dict[str, Any]:

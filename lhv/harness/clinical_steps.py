@@ -8,23 +8,29 @@ the plan that saw it. The record shows the device's score beside the recomputed 
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from functools import cache
 
 from lhv.contract import oracle
 from lhv.checks.replies import status_is
 from lhv.core.outcomes import require
-from lhv.contract.tables import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
+from lhv.contract.tables import ICD11_SYSTEM, MANUAL_SYSTEM_BY_CODE, SCORING_SYSTEM_BY_CODE
 from lhv.core.errors import CheckFailed
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
 from lhv.contract.fhir import device_elements, validate_device_schema, validate_fhir
 from lhv.session.clinic import Clinic
 from lhv.core.http import Reply
-from lhv.contract.intents import OPEN_WAYS, DiagnosisReport, OpenWay, RequestField, SeverityReport, SeverityRequest
-from lhv.contract.payloads import PayloadFile, describe_error, error_problems
+from lhv.contract.intents import (OPEN_WAYS, DiagnosisReport, ManualReport, ManualRequest, OpenWay, RequestField,
+                                  SeverityReport, SeverityRequest)
+from lhv.contract.dialects import dialect_named
+from lhv.contract.payloads import PayloadError, PayloadFile, describe_error, error_problems
+from lhv.contract.payloads import _checked as _checked_payload, _no_duplicate_keys  # see MANUAL_SUFFIX
+from lhv.session.manual_profile import manual_scores_of
 
 ORACLE_TOLERANCE = 0.01  # CONTRACT.md §7: a score further than this from its recomputation is wrong
 PROBABILITY_SUM_TOLERANCE = 0.1  # CONTRACT.md §6: probabilities sum to 100 ± 0.1
@@ -361,3 +367,140 @@ def check_fhir(clinic: Clinic, reply: Reply, kind: str) -> None:
 def severity_request_of(clinic: Clinic, payload: PayloadFile) -> SeverityRequest:
     """A severity payload file's request in the plans' words (for the oracle and error locations)."""
     return clinic.dialect.severity_request_of(payload.resolved(clinic.images_dir))
+
+
+# ---- questionnaire-only scores (CONTRACT.md Appendix B: v2's POST /severity-assessment/manual) ------------------
+
+MANUAL_INTENT = "assess_manually"
+MANUAL_FOLDER = ("v2", "manual")  # below the payloads folder
+# The cases are payload files of the operation assess_manually. lhv.contract.payloads does not know that operation
+# yet (its discover() reads every *.json and would refuse them), so they carry the suffix .case, and are read here.
+MANUAL_SUFFIX = ".case"
+
+
+def manual_route_absent(clinic: Clinic) -> str:
+    """Why the target's dialect cannot send questionnaire-only requests; "" when it can."""
+    if MANUAL_INTENT in clinic.dialect.routes and hasattr(clinic.dialect, "manual_body"):
+        return ""
+    return (f"the {clinic.dialect.name} dialect has no questionnaire-only route (CONTRACT.md Appendix B: "
+            "POST /severity-assessment/manual is v2's)")
+
+
+def manual_cases(clinic: Clinic) -> list[PayloadFile]:
+    """Every questionnaire-only case under the payloads folder (any dialect), in name order."""
+    folder = clinic.payloads_dir.joinpath(*MANUAL_FOLDER)
+    return [_manual_case(path) for path in sorted(folder.glob(f"*{MANUAL_SUFFIX}"))] if folder.is_dir() else []
+
+
+def _manual_case(path: Path) -> PayloadFile:
+    """A case file read with the payload files' checks (lhv.contract.payloads), its operation assess_manually."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except (OSError, ValueError) as exc:
+        raise PayloadError(str(path), "$", f"not a readable JSON case: {exc}") from None
+    if not isinstance(data, dict) or data.get("operation") != MANUAL_INTENT:
+        raise PayloadError(str(path), "$.operation", f"a questionnaire-only case has operation {MANUAL_INTENT!r}")
+    return replace(_checked_payload({**data, "operation": "assess_severity"}, path), operation=MANUAL_INTENT)
+
+
+def check_manual_cases_listed(clinic: Clinic, step: Step, cases: Sequence[PayloadFile]) -> list[PayloadFile]:
+    """Every case is written in a dialect that has the route (none lies unsent); the target's dialect's cases cover
+    each questionnaire-only system with a valid and an invalid case. Returns the target dialect's cases."""
+    unsendable = [case.name for case in cases if MANUAL_INTENT not in dialect_named(case.dialect).routes]
+    require("manual-cases-sendable", not unsendable,
+            f"cases written in a dialect without the questionnaire-only route: {', '.join(unsendable)}",
+            f"{len(cases)} questionnaire-only cases, each in a dialect that has the route")
+    absent = manual_route_absent(clinic)
+    if absent:
+        step.note(f"questionnaire-only scores: not applicable: {absent}")
+        return []
+    mine = [case for case in cases if case.dialect == clinic.dialect.name]
+    covered = {system: {case.valid for case in mine if system in (case.body.get("scoringSystem") or {})}
+               for system in MANUAL_SYSTEM_BY_CODE}
+    thin = [system for system, kinds in covered.items() if kinds != {True, False}]
+    require("manual-cases-cover-systems", not thin,
+            f"no valid and invalid case for {', '.join(thin)}",
+            f"{len(mine)} cases in the {clinic.dialect.name} dialect: a valid and an invalid one for "
+            + ", ".join(MANUAL_SYSTEM_BY_CODE))
+    return mine
+
+
+def send_manual(clinic: Clinic, body: dict) -> Reply:
+    """Sends a questionnaire-only body to the route that serves it."""
+    return clinic.send(MANUAL_INTENT, body)
+
+
+def check_manual_case(clinic: Clinic, case: PayloadFile) -> None:
+    """Sends a case: an invalid one gets exactly its errors; a valid one every score recomputed and item echoed."""
+    reply = send_manual(clinic, case.resolved(clinic.images_dir))
+    if not case.valid:
+        expect_payload_outcome(clinic, case, reply)
+        return
+    check_manual_report(clinic, reply, clinic.dialect.manual_request_of(case.resolved(clinic.images_dir)))
+
+
+def check_manual_report(clinic: Clinic, reply: Reply, request: ManualRequest) -> ManualReport:
+    """A 200 whose score block has the profile's shape, a result per system, every answer echoed as sent, every
+    score equal within ORACLE_TOLERANCE to the oracle's recomputation from the answers sent."""
+    status_is(reply, 200)
+    block = manual_scores_of(clinic.target.profile).score_block
+    report = clinic.dialect.read_manual(reply, block)
+    asked, got = sorted(request.systems), sorted(report.systems)
+    require("manual-results-for-systems", asked == got, f"results for {got or 'no system'}, but {asked} were asked",
+            f"a result for each system asked ({', '.join(asked)})")
+    differ = [f"{system}.{item} sent {value:g}, echoed {report.systems[system].items.get(item)}"
+              for system, items in request.answers.items() for item, value in items.items()
+              if report.systems[system].items.get(item) != value]
+    extra = [f"{system}.{item}" for system, result in report.systems.items()
+             for item in result.items if item not in request.answers.get(system, {})]
+    require("manual-items-echoed", not differ and not extra,
+            "; ".join(differ + [f"{name} echoed but not sent" for name in extra]),
+            f"every answer echoed as sent ({sum(len(items) for items in request.answers.values())} items)")
+    for system, items in request.answers.items():
+        result = report.systems[system]
+        judged = oracle.check(system, None, items, result.score, ORACLE_TOLERANCE)
+        line = f"{system}: device {result.score:g}, recomputed {judged.formula_text}"
+        require(f"manual-score-oracle-{system}", judged.ok, line + ("; " + "; ".join(judged.problems)
+                                                                    if judged.problems else ""), line)
+        require("manual-score-grade", not _grade_problems(result, block), f"{system}: " + "; ".join(
+            _grade_problems(result, block)), f"{system}: {block} grade {result.grade} ({result.category})")
+    return report
+
+
+def _grade_problems(result, block: str) -> list[str]:
+    """What is wrong with a score's grade: the SDK's intensity 0–3 and a category; or the 2026 documentation's
+    severity value 1–3 and bands, one of which holds the score."""
+    if block == "sdk":
+        problems = [] if result.grade is not None and 0 <= result.grade <= 3 else [
+            f"interpretation intensity {result.grade} is not 0–3"]
+        return problems + ([] if result.category else ["the interpretation has no category"])
+    problems = [] if result.grade is not None and 1 <= result.grade <= 3 else [
+        f"severity value {result.grade} is not 1–3"]
+    return problems + ([] if result.category else [f"no interpretation band holds the score {result.score:g}"])
+
+
+def manual_images_expectation(clinic: Clinic) -> str:
+    """What the profile says a questionnaire-only request without images gets, for the step's expectation."""
+    section = manual_scores_of(clinic.target.profile)
+    outcome = "200 with every score recomputed" if section.images == "optional" else \
+        "422 with an error at the images, never a 5xx"
+    return f"{outcome} ({section.setting('images')})"
+
+
+def check_manual_images(clinic: Clinic, record: Step, case: PayloadFile) -> None:
+    """A valid case sent without images gets what the profile's manual_scores.images says: 422 at the images when
+    required, 200 with the scores recomputed when optional. Judged as one check, manual-images-as-profiled."""
+    section = manual_scores_of(clinic.target.profile)
+    request = replace(clinic.dialect.manual_request_of(case.resolved(clinic.images_dir)), images=())
+    reply = send_manual(clinic, clinic.dialect.manual_body(request))
+    with checks_collected(record, "manual-images-as-profiled") as collected:
+        if section.images == "optional":
+            check_manual_report(clinic, reply, request)
+            collected.success = f"{case.name} without images taken, as {section.setting('images')} says"
+        else:
+            check_refusal(reply)
+            at = clinic.dialect.errors_at(reply, MANUAL_INTENT, "images")
+            require("error-at-images", bool(at), "no error at the images; the errors: " + (
+                "; ".join(describe_error(error) for error in clinic.dialect.validation_errors(reply)) or "none"))
+            collected.success = (f"{case.name} without images refused, as {section.setting('images')} says: "
+                                 + "; ".join(describe_error(error) for error in at))

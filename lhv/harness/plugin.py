@@ -385,8 +385,11 @@ def load(target: Target, lhv_run: RunState, request: pytest.FixtureRequest):
     from lhv.load.burst import LoadDriver
 
     consent = target.profile.target.allow_load or bool(request.config.option.allow_load)
-    return LoadDriver(target.base_url, target.ca_file, lhv_run.record_dir, consent,
-                      workers=target.profile.limits.load_workers)
+    limits = target.profile.limits
+    host, _, port = limits.load_master.rpartition(":")
+    return LoadDriver(target.base_url, target.ca_file, lhv_run.record_dir, consent, workers=limits.load_workers,
+                      local_workers=limits.load_local_workers, master_bind_host=host or "127.0.0.1",
+                      master_port=int(port or 0), join_bound_s=limits.load_join_seconds)
 
 
 @pytest.fixture(scope="session")

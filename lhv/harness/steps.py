@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from collections.abc import Callable, Iterator
 
+from lhv.core import announce
 from lhv.core.errors import CheckFailed, LhvError, PlanDefect, TargetError
 from lhv.core.evidence import CaseEvidence, Step
 from lhv.session.verdicts import verdict_of_exception
@@ -54,6 +55,10 @@ class StepRecorder:
         """Adds an observation to the running step's actual result."""
         if self.case.current is not None:
             self.case.current.actual.append(text)
+
+    def wait(self, seconds: float, reason: str) -> None:
+        """Waits (never a negative time), announcing a long wait with its reason on the console."""
+        announce.sleep(seconds, reason)
 
     def uses(self, path: Path, description: str) -> None:
         """Lists a data file the plan used, with its SHA-256, in the plan's test data."""

@@ -57,6 +57,8 @@ class BodyReader(ABC):
     key_case: Case  # how the dialect spells a key that is missing from the body
     either_case: bool = False  # whether the device also takes keys in the other case
     own_keys: frozenset[str] = frozenset()  # top-level keys no other dialect has (they tell the dialect)
+    overrides: frozenset[str] = frozenset()  # dialects whose claim this reader's claim wins over (v1 over plan:
+    #                                          v1 shows itself by values the plan dialect refuses, not by keys)
     # The device's own request parser for the dialect (read_diagnosis, read_severity, DiagnosisBody, SeverityBody)
     # and where its severity errors sit: the linter predicts the device by running the device's code.
     parser: ModuleType
@@ -118,7 +120,7 @@ def _schema(model: type) -> dict:
 
 
 # The modules whose import registers a reader; a new dialect's reader module is added here.
-READER_MODULES = ("lhv.lint.plan_reader", "lhv.lint.v2_reader")
+READER_MODULES = ("lhv.lint.plan_reader", "lhv.lint.v2_reader", "lhv.lint.v1_reader")
 _READERS: dict[str, BodyReader] = {}
 
 
@@ -145,6 +147,7 @@ def detect_dialect(body: Any, default: str = "plan") -> str:
     (DIALECT_KEYS) it has when several do; the default when none does."""
     _load()
     claims = [reader.dialect for reader in _READERS.values() if reader.detect(body) is not None]
+    claims = [dialect for dialect in claims if not any(dialect in _READERS[other].overrides for other in claims)]
     if len(claims) > 1 and isinstance(body, dict):
         claims = [dialect for dialect in claims if set(body) & _READERS[dialect].own_keys] or claims
     return claims[0] if len(claims) == 1 else default

@@ -70,6 +70,27 @@ def _release(state: RunState) -> dict:
     return {"version": None, "source": "not reported by the target, nor given by the profile (target.release)"}
 
 
+def _routes(state: RunState) -> list[dict[str, str]]:
+    """The routes the run used, intent by intent, and where each comes from (the profile's [routes] or the dialect)."""
+    from lhv.contract.dialects import DIALECTS
+
+    target, section = state.profile.target, getattr(state.profile, "routes", None)
+    if target.dialect not in DIALECTS:
+        return []
+    route_map = section.resolved() if section is not None else {}
+    defaults, used = DIALECTS[target.dialect].routes, DIALECTS[target.dialect](route_map).routes
+    given = section.map if section is not None else {}
+    layout = section.layout if section is not None else ""
+
+    def source(intent: str) -> str:
+        if intent in given:
+            return f"routes.map.{intent}"
+        return f"routes.layout \"{layout}\"" if intent in route_map else f"the {target.dialect} dialect's default"
+
+    return [{"intent": intent, "method": route.method, "path": route.path, "source": source(intent),
+             "default": f"{defaults[intent].method} {defaults[intent].path}"} for intent, route in used.items()]
+
+
 def plan_verdicts(state: RunState) -> dict[str, str]:
     """Returns each selected plan's verdict."""
     by_plan: dict[str, list[str]] = defaultdict(list)
@@ -158,7 +179,7 @@ def results(state: RunState) -> dict:
         "target": {"name": state.profile.target.name, "environment": state.profile.target.environment,
                    "url": state.target_url, "dialect": state.profile.target.dialect,
                    "embedded": state.profile.target.embedded, "faults": list(state.faults),
-                   "mutants": list(state.mutants)},
+                   "mutants": list(state.mutants), "routes": _routes(state)},
         "device": device,
         "harness": {"version": __version__, "commit": _git_commit(), "working_tree": _git_tree(),
                     "python": sys.version.split()[0],

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from lhv.core import announce
 from lhv.contract.intents import Image, SeverityRequest
 from lhv.contract.made_images import blank_png
 from lhv.contract.payloads import IMAGES_DIR, PAYLOADS_DIR, PayloadFile, content_type_of, discover, encode_image, find
@@ -60,9 +60,7 @@ class Clinic:
         The request may have to wait for the rate pacer; that wait comes first, so a short-lived
         token (the embedded device's lives 4 s) is not taken near its end and then held while paced.
         """
-        wait = self.target.pacer.delay(AUTHENTICATED)
-        if wait > 0:
-            time.sleep(wait)
+        announce.sleep(self.target.pacer.delay(AUTHENTICATED), "the authenticated rate-limit budget")
         return self.api.token(self.target.credentials("user"))
 
     def send(self, operation: str, body: dict) -> Reply:

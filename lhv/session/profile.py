@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from lhv.contract.dialect_names import DIALECT_NAMES
 from lhv.core.bounds import MAX_RESPONSE_BYTES, default_deadline
 from lhv.core.errors import ConfigError
+from lhv.session.manual_profile import ManualScoresSection
 
 
 class _Section(BaseModel):
@@ -151,10 +152,20 @@ class LimitsSection(_Section):
     window_seconds: float = Field(60, gt=0)
     tolerance: int = Field(0, ge=0)
     load_workers: int = Field(0, ge=0, le=32)  # PLAN_006/007 bursts: 0 = one Locust process, n = master + n workers
+    load_local_workers: int | None = Field(None, ge=0, le=32)  # of load_workers, how many start here (None: all)
+    load_master: str = ""  # HOST:PORT the bursts' master listens on for workers elsewhere (e.g. "0.0.0.0:5557")
+    load_join_seconds: float = Field(30, gt=0, le=600)  # how long a burst waits for its workers to join
     max_body_bytes: int = Field(20 * 1024 * 1024, gt=0)  # CONTRACT.md §1: a larger request body gets 413 (PLAN_019)
     second_client_address: str = ""  # a local address from which the target sees another client IP (not behind the
     #                                  same NAT), for the per-client checks of PLAN_003 and PLAN_006; "" = another
     #                                  loopback address when the target is on loopback, else those cases are not run
+
+    @field_validator("load_master")
+    @classmethod
+    def _master(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z0-9_.:\[\]-]+:\d{1,5}", value):
+            raise ValueError(f"{value!r} is not HOST:PORT (e.g. 0.0.0.0:5557)")
+        return value
 
     @field_validator("second_client_address")
     @classmethod
@@ -293,7 +304,7 @@ class SeveritySection(_Section):
 
 
 # A dialect writes the request's own fields in one spelling: a target that takes only the other cannot be verified.
-_DIALECT_SPELLING = {"plan": "snake_case", "v2": "camelCase"}
+_DIALECT_SPELLING = {"plan": "snake_case", "v1": "camelCase", "v2": "camelCase"}
 
 
 class PropertiesSection(_Section):
@@ -360,6 +371,28 @@ class SecuritySection(_Section):
     # above this severity fails PLAN_019; the harness's own findings always do (each breaks the contract)
 
 
+class RoutesSection(_Section):
+    """Where the target serves each intent, when not at its dialect's default route (CONTRACT.md Appendix B)."""
+
+    layout: str = ""  # a named layout of lhv.contract.dialects.base.LAYOUTS, e.g. "release-1.1.0.0"; "" = none
+    map: dict[str, str] = {}  # intent → "METHOD /path" below the base URL and version prefix, over the layout
+
+    @field_validator("layout")
+    @classmethod
+    def _layout(cls, name: str) -> str:
+        from lhv.contract.dialects.base import LAYOUTS
+
+        if name and name not in LAYOUTS:
+            raise ValueError(f"{name!r} is not a named route layout ({', '.join(LAYOUTS)})")
+        return name
+
+    def resolved(self) -> dict[str, str]:
+        """The route map: the layout's routes with the profile's own on top (intent → "METHOD /path")."""
+        from lhv.contract.dialects.base import layout_map
+
+        return layout_map(self.layout, self.map)
+
+
 class PlansSection(_Section):
     """Which plans the target allows."""
 
@@ -415,10 +448,12 @@ class Profile(_Section):
     uptime: UptimeSection = UptimeSection()
     clinical: ClinicalSection = ClinicalSection()
     severity: SeveritySection = SeveritySection()
+    manual_scores: ManualScoresSection = ManualScoresSection()
     properties: PropertiesSection = PropertiesSection()
     integration: IntegrationSection = IntegrationSection()
     fuzzing: FuzzingSection = FuzzingSection()
     security: SecuritySection = SecuritySection()
+    routes: RoutesSection = RoutesSection()
     plans: PlansSection = PlansSection()
     record: RecordSection = RecordSection()
     source: str = Field("", exclude=True)
@@ -457,6 +492,7 @@ def parse_profile(raw: bytes, source: str) -> Profile:
         raise ConfigError(source, "target.base_url", "required when target.embedded is false")
     _require_hook_settings(profile, source)
     _require_keys_the_dialect_writes(profile, source)
+    _require_routes_of_the_dialect(profile, source)
     profile.source, profile.sha256 = source, hashlib.sha256(raw).hexdigest()
     return profile
 
@@ -483,6 +519,28 @@ def _require_keys_the_dialect_writes(profile: Profile, source: str) -> None:
         raise ConfigError(source, "severity.request_keys",
                           f"\"{taken}\" cannot be verified in the {profile.target.dialect} dialect, whose requests "
                           f"name their fields in {written}; give \"both\" or \"{written}\"")
+
+
+def _require_routes_of_the_dialect(profile: Profile, source: str) -> None:
+    """Raises ConfigError naming the [routes.map] key whose intent, method or path is wrong."""
+    from lhv.contract.dialects import dialect_named
+    from lhv.contract.dialects.base import parse_route
+
+    dialect = dialect_named(profile.target.dialect)
+    for intent, text in profile.routes.map.items():
+        if intent not in dialect.routes:
+            raise ConfigError(source, f"routes.map.{intent}", f"not an intent of the {dialect.name} dialect "
+                              f"({', '.join(dialect.routes)})")
+        try:
+            parse_route(text)
+        except ValueError as exc:
+            raise ConfigError(source, f"routes.map.{intent}", str(exc)) from None
+    try:
+        dialect.remapped(profile.routes.resolved())
+    except ValueError as exc:  # two intents at one route: name the one the profile's map moved there
+        problem = str(exc).split(": ", 1)[1]
+        named = [intent for intent in problem.rsplit(" both ", 1)[-1].split(" and ") if intent in profile.routes.map]
+        raise ConfigError(source, f"routes.map.{named[0]}" if named else "routes.layout", problem) from None
 
 
 def embedded_profile() -> Profile:

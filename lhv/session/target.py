@@ -119,6 +119,8 @@ class Api:
         kept = self._tokens.get(credentials.label)
         if kept is None or time.monotonic() - kept[1] > self.target.profile.auth.token_lifetime_seconds / 2:
             reply = self.login(credentials)
+            if reply.status in NOT_SERVED:
+                raise TargetError(_not_served(self.dialect, "login", reply.status))
             if reply.status != 200:
                 raise TargetError(f"login as the profile's '{credentials.label}' account failed with {reply.status}; "
                                   "check the profile's credentials")
@@ -138,9 +140,43 @@ class Api:
     def device_info(self, credentials: Credentials) -> DeviceInfo:
         """Returns what the device says about itself."""
         reply = self.call("device_information", token=self.token(credentials))
+        if reply.status in NOT_SERVED:
+            raise TargetError(_not_served(self.dialect, "device_information", reply.status))
         if reply.status != 200:
-            raise TargetError(f"/device-information answered {reply.status}")
+            route = self.dialect.route("device_information")
+            raise TargetError(f"{route.method} {route.path} (device information) answered {reply.status}")
         return self.dialect.read_device_info(reply)
+
+
+NOT_SERVED = (404, 405)  # the target serves no such route: the profile's routes are not the target's
+
+
+def _not_served(dialect: Dialect, intent: str, status: int) -> str:
+    """Why a route the plans need answered 404/405: the routes the profile gives are not where the target serves."""
+    route = dialect.route(intent)
+    return (f"{route.method} {route.path} ({intent}) answered {status}: the target does not serve it there; give "
+            f"the target's routes in the profile's [routes] (layout = \"release-1.1.0.0\" or routes.map.{intent} = "
+            f"\"METHOD /path\"), or check target.dialect and target.version_prefix")
+
+
+def check_routes_served(target: Target) -> None:
+    """Raises TargetError when a route the plans need answers 404 or 405 without a token: the target serves it
+    elsewhere (its layout is not the profile's). Any other trouble is left to the run's own reachability check."""
+    intents = ["login", "health", "device_information", "diagnose", "assess_severity"]
+    if target.profile.accounts.registration == "http":
+        intents.append("register")
+    client = target.client()
+    try:
+        for intent in (intent for intent in intents if intent in target.dialect.routes):
+            route = target.dialect.route(intent)
+            try:
+                reply = client.request(route.method, route.path)
+            except TargetError:
+                return  # unreachable or untrusted: the run's first request says so (PLAN_005 judges a certificate)
+            if reply.status in NOT_SERVED:
+                raise TargetError(_not_served(target.dialect, intent, reply.status))
+    finally:
+        client.close()
 
 
 def _plain_http_of(https_url: str) -> str:
@@ -153,7 +189,8 @@ def _plain_http_of(https_url: str) -> str:
 def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path | None = None,
                 target_url: str | None = None, mutants: tuple[str, ...] = ()) -> Target:
     """Connects to the profile's target, starting the embedded device when the profile says so."""
-    dialect = dialect_named(profile.target.dialect)
+    route_map = profile.routes.resolved()
+    dialect = dialect_named(profile.target.dialect).remapped(route_map)  # [routes]: profile map, then the defaults
     if not profile.target.embedded:
         if faults or mutants:
             raise ConfigError("--fault" if faults else "--mutant", None,
@@ -162,7 +199,9 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path
         ctx = trust_context(profile)
         ca = None if profile.target.trust_store == "system" else profile.target.trust_store
         http_url = profile.target.http_url or _plain_http_of(target_url or profile.target.base_url)
-        return Target(profile, dialect, base, http_url, ctx, ca)
+        target = Target(profile, dialect, base, http_url, ctx, ca)
+        check_routes_served(target)
+        return target
     for fault in faults:
         try:
             fault_named(fault)
@@ -178,6 +217,7 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path
                               rate_window_seconds=profile.limits.window_seconds,
                               probe_timeout_seconds=profile.uptime.timeout_seconds,
                               max_body_bytes=profile.limits.max_body_bytes,
+                              routes=route_map,  # the device serves the profile's layout (at its root)
                               faults=[f for f in faults if not fault_named(f).is_evidence],  # the device runs clean
                               mutants=list(mutants))
     settings = mutated_settings(settings)  # a number mutant moves the device's number; the profile keeps its own

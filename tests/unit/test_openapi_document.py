@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import schemathesis
 import pytest
+import schemathesis
 
+from lhv.contract.spelling import system_of_v1, v1_site
 from lhv.contract.tables import BODY_SITES, SCORING_SYSTEMS
 from lhv.core.errors import ConfigError
-from lhv.fuzz.document import (DOCUMENTS, OperationSummary, adjusted, differences, document_for, shipped_document,
-                               summary)
+from lhv.fuzz.document import (
+    DOCUMENTS,
+    OperationSummary,
+    adjusted,
+    differences,
+    document_for,
+    shipped_document,
+    summary,
+)
 from lhv.session.profile import embedded_profile, parse_profile
 
 TWINNED = {
@@ -58,11 +66,14 @@ def test_shipped_documents_load_in_schemathesis_and_use_the_contracts_tables(dia
     schema = schemathesis.openapi.from_dict(document)
     assert len([result.ok() for result in schema.get_all_operations()]) == 7
     schemas = document["components"]["schemas"]
-    site_codes = [site.code for site in BODY_SITES] if dialect == "plan" else [site.camel for site in BODY_SITES]
+    site_codes = {"plan": [site.code for site in BODY_SITES], "v1": [v1_site(site.code) for site in BODY_SITES],
+                  "v2": [site.camel for site in BODY_SITES]}[dialect]
     assert schemas["BodySite"]["enum"] == site_codes
     systems = [system.code for system in SCORING_SYSTEMS]
-    assert systems == (schemas["ScoringSystem"]["enum"] if dialect == "plan" else
-                       schemas["SeverityRequest"]["properties"]["scoringSystem"]["propertyNames"]["enum"])
+    listed = {"plan": lambda: schemas["ScoringSystem"]["enum"],
+              "v1": lambda: [system_of_v1(code) for code in schemas["ScoringSystem"]["enum"]],
+              "v2": lambda: schemas["SeverityRequest"]["properties"]["scoringSystem"]["propertyNames"]["enum"]}
+    assert systems == listed[dialect]()
     assert not any(status.startswith("5") for operation in summary(document).values() for status in operation.statuses)
 
 

@@ -67,7 +67,7 @@ def test_tolerance_is_inclusive_and_exact():
     ("apasi", "elbow", SEED_APASI, "unknown body site"),
     ("asalt", "arm_left", {"hair_loss": 10}, "only the four scalp views"),
     ("apasi", "arm_left", {**SEED_APASI, "surface": "4"}, "not a number"),
-    ("pasi", "arm_left", SEED_APASI, "unknown scoring system"),
+    ("nosuch", "arm_left", SEED_APASI, "unknown scoring system"),
 ])
 def test_what_cannot_be_recomputed_fails_with_the_reason(system, site, items, reason):
     result = check(system, site, items, 4.8)

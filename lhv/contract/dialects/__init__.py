@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from lhv.contract.dialects.base import Dialect, DeviceInfo, TokenGrant
 from lhv.contract.dialects.plan import PlanDialect
+from lhv.contract.dialects.v1 import V1Dialect
 from lhv.contract.dialects.v2 import V2Dialect
 
-DIALECTS: dict[str, type[Dialect]] = {"plan": PlanDialect, "v2": V2Dialect}
+DIALECTS: dict[str, type[Dialect]] = {"plan": PlanDialect, "v2": V2Dialect, "v1": V1Dialect}
 
 
 def dialect_named(name: str) -> Dialect:

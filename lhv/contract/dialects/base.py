@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,15 +42,93 @@ class Route:
     needs_token: bool
 
 
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+# Named route layouts a profile's [routes] layout can give instead of typing each route (CONTRACT.md Appendix B):
+# intent → "METHOD /path", below the target's base URL and version prefix.
+LAYOUTS: dict[str, dict[str, str]] = {
+    "release-1.1.0.0": {"login": "POST /auth/login", "diagnose": "POST /clinical/diagnosis-support",
+                        "assess_severity": "POST /clinical/severity-assessment",
+                        "device_information": "GET /device/about", "health": "GET /device/health"},
+}
+
+
+def parse_route(text: str) -> tuple[str, str]:
+    """Reads "METHOD /path" into (method, path); ValueError says what is wrong with it."""
+    words = text.split() if isinstance(text, str) else []
+    if len(words) != 2:
+        raise ValueError(f"{text!r} is not \"METHOD /path\" (e.g. \"POST /clinical/diagnosis-support\")")
+    method, path = words
+    if method.upper() not in METHODS:
+        raise ValueError(f"{method!r} is not an HTTP method ({', '.join(METHODS)})")
+    if not path.startswith("/"):
+        raise ValueError(f"the path {path!r} does not start with \"/\"")
+    if any(mark in path for mark in "?#") or "//" in path:
+        raise ValueError(f"the path {path!r} is not a plain path (no query, fragment or empty segment)")
+    return method.upper(), path
+
+
+def layout_map(layout: str, routes: Mapping[str, str]) -> dict[str, str]:
+    """A named layout's routes with a profile's own on top (intent → "METHOD /path"); KeyError for an unknown layout."""
+    base = LAYOUTS[layout] if layout else {}
+    return {**base, **routes}
+
+
+_OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def moved_paths(paths: Mapping[str, Any], moves: Mapping[tuple[str, str], tuple[str, str]]) -> dict[str, Any]:
+    """An OpenAPI `paths` object with each operation at (method, path) in `moves` put at its new method and path
+    (a path's shared keys, such as its parameters, go with each of its operations)."""
+    result: dict[str, dict[str, Any]] = {}
+    for path, item in paths.items():
+        shared = {key: value for key, value in item.items() if key not in _OPERATIONS}
+        for key, value in item.items():
+            if key not in _OPERATIONS:
+                continue
+            method, where = moves.get((key.upper(), path), (key.upper(), path))
+            result.setdefault(where, dict(shared))[method.lower()] = value
+        if not any(key in _OPERATIONS for key in item):
+            result.setdefault(path, dict(shared))
+    return result
+
+
 class Dialect(ABC):
     """Turns intents into requests and responses into facts, for one API generation."""
 
     name: str
-    routes: dict[str, Route]
+    routes: dict[str, Route]  # the dialect's default routes (class); an instance's routes follow its route map
+
+    def __init__(self, route_map: Mapping[str, str] | None = None):
+        """A dialect whose routes are its defaults, with the intents a route map names ("METHOD /path") moved."""
+        defaults = type(self).routes
+        unknown = sorted(set(route_map or {}) - set(defaults))
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)}: not an intent of the {self.name} dialect "
+                             f"({', '.join(defaults)})")
+        self.routes = dict(defaults)
+        for intent, text in (route_map or {}).items():
+            method, path = parse_route(text)
+            self.routes[intent] = Route(method, path, defaults[intent].needs_token)
+        served: dict[tuple[str, str], str] = {}
+        for intent, route in self.routes.items():
+            other = served.setdefault((route.method, route.path), intent)
+            if other != intent:
+                raise ValueError(f"{intent}: {route.method} {route.path} would serve both {other} and {intent}")
+
+    def remapped(self, route_map: Mapping[str, str]) -> "Dialect":
+        """This dialect with its routes moved by a route map (intent → "METHOD /path"), e.g. a profile's [routes]."""
+        return type(self)(route_map)
 
     def route(self, intent: str) -> Route:
-        """Returns the route that serves an intent such as 'login' or 'diagnose'."""
+        """Returns the route that serves an intent such as 'login' or 'diagnose': the route map's, else the default."""
         return self.routes[intent]
+
+    def moved(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """(method, path) of each default route the route map moves → (method, path) where it is served instead."""
+        return {(default.method, default.path): (self.routes[intent].method, self.routes[intent].path)
+                for intent, default in type(self).routes.items()
+                if (default.method, default.path) != (self.routes[intent].method, self.routes[intent].path)}
 
     @abstractmethod
     def login_form(self, username: str, password: str) -> dict[str, str]:

@@ -5,6 +5,8 @@ images as `payload[].contentAttachment`, the known condition as a FHIR CodeableC
 in camelCase, the systems and their answers as one `scoringSystem` map keyed by system, two item
 names (`itchiness` → `pruritus`, `hive` → `wheals`), and the severity reply's `patientEvolution`,
 which holds a key for every supported system (null where not requested) with items keyed by name.
+Only v2 has the questionnaire-only route (Appendix B, `assess_manually`): the same keys with `payload` a list,
+each item echoed as sent, and a score block of the shape the profile's [manual_scores] chooses.
 Login, registration, device information and the diagnosis reply are the plan dialect's.
 """
 
@@ -19,7 +21,8 @@ from lhv.contract.dialects.base import Loc, Route, key_locs
 from lhv.contract.dialects.plan import PlanDialect, _analyses, _ranked  # the report frame and image analyses are the plan dialect's
 from lhv.contract.dialects.reading import ShapeReader
 from lhv.core.http import Reply
-from lhv.contract.intents import Image, RequestField, SeverityReport, SeverityRequest, SystemScore
+from lhv.contract.intents import (Image, ManualReport, ManualRequest, ManualScore, RequestField, ScoreBand,
+                                  SeverityReport, SeverityRequest, SystemScore)
 from lhv.contract.spelling import item_of_v2, plan_only_item, site_of_v2, v2_item, v2_site
 
 # Where each top-level request field sits, below "body".
@@ -33,7 +36,8 @@ class V2Dialect(PlanDialect):
     """CONTRACT.md Appendix ("v2")."""
 
     name = "v2"
-    routes = {**PlanDialect.routes, "assess_severity": Route("POST", "/severity-assessment/automatic/local", True)}
+    routes = {**PlanDialect.routes, "assess_severity": Route("POST", "/severity-assessment/automatic/local", True),
+              "assess_manually": Route("POST", "/severity-assessment/manual", True)}
     report_schema = "diagnostic_report_v2.schema.json"
 
     # ---- requests ---------------------------------------------------------------------------------
@@ -85,6 +89,51 @@ class V2Dialect(PlanDialect):
                                coding.get("code"), coding.get("display", conclusion.get("text")),
                                None if site is None else site_of_v2(site) or site, tuple(systems), answers,
                                (body.get("subject") or {}).get("reference"))
+
+    def manual_body(self, request: ManualRequest) -> dict:
+        """The body of POST /severity-assessment/manual: automatic/local's keys, `payload` a list (maybe empty)."""
+        body: dict[str, Any] = {"subject": {"reference": request.subject}} if request.subject is not None else {}
+        if request.images:
+            body["payload"] = [_attachment(image) for image in request.images]
+        if request.condition_code is not None:
+            coding = {"system": ICD11_SYSTEM, "systemDisplay": CODING_SYSTEM_DISPLAY, "code": request.condition_code}
+            if request.condition_display is not None:
+                coding["display"] = request.condition_display
+            body["knownCondition"] = {"conclusion": {"coding": [coding], "text": request.condition_display
+                                                     or request.condition_code}}
+        if request.body_site is not None:
+            body["bodySite"] = v2_site(request.body_site)
+        body["scoringSystem"] = {system: {"questionnaireResponse": {"item": dict(items)}}
+                                 for system, items in request.answers.items()}
+        return body
+
+    def manual_request_of(self, body: dict) -> ManualRequest:
+        """Reads a manual-scores body back into a request (for payload files)."""
+        images = tuple(Image(str(attachment.get("contentType")), str(attachment.get("data", "")), "request body")
+                       for entry in body.get("payload") or [] if isinstance(entry, dict)
+                       for attachment in [entry.get("contentAttachment") or {}])
+        conclusion = (body.get("knownCondition") or {}).get("conclusion") or {}
+        coding = (conclusion.get("coding") or [{}])[0]
+        answers = {system: dict(((entry or {}).get("questionnaireResponse") or {}).get("item") or {})
+                   for system, entry in (body.get("scoringSystem") or {}).items()}
+        site = body.get("bodySite")
+        return ManualRequest(answers, images, coding.get("code"), coding.get("display", conclusion.get("text")),
+                             None if site is None else site_of_v2(site) or site,
+                             (body.get("subject") or {}).get("reference"))
+
+    def read_manual(self, reply: Reply, score_block: str) -> ManualReport:
+        """Reads a manual-scores reply: patientEvolution by system, items echoed by name, the score block in the
+        shape the profile chose ("sdk": interpretation{category, intensity}; "docs-2026": severity{value,
+        interpretations[{min, max, text}]}); the other shape is a shape problem."""
+        reader = ShapeReader("manual-scores reply")
+        body = reader.root(reply.json())
+        systems: dict[str, ManualScore] = {}
+        for code, entry in (reader.node(body, "patientEvolution", "$") or {}).items():
+            if entry is not None:
+                systems[code] = _manual_score(reader, code, entry, f"$.patientEvolution.{code}", score_block)
+        report = ManualReport(systems, body or {})
+        reader.require("manual-reply-shape", f"{score_block} score blocks for {', '.join(systems) or 'no system'}")
+        return report
 
     # ---- ways the contract leaves open (CONTRACT.md Appendix: the SDK's evidence on the known condition) --------
 
@@ -179,6 +228,37 @@ def _attachment(image: Image) -> dict:
 def _contract_item(name: str) -> str:
     """A v2 item name in the contract's words; a plan-only name (itchiness) stays, and the rules refuse it."""
     return item_of_v2(name) or name
+
+
+def _manual_score(reader: ShapeReader, code: str, entry: Any, where: str, score_block: str) -> ManualScore:
+    """One system's entry of a manual-scores reply, its score block read as `score_block` says."""
+    if not isinstance(entry, dict):
+        reader.problem(f"{where} is neither an object nor null")
+        return ManualScore(code, 0.0, None, "", (), {})
+    score = reader.node(entry, "score", where)
+    items = {name: number for name, value in (reader.node(entry, "item", where) or {}).items()
+             for number in [reader.number(value, "value", f"{where}.item.{name}") if isinstance(value, dict)
+                            else reader.number({name: value}, name, f"{where}.item")] if number is not None}
+    value = reader.number(score, "value", f"{where}.score") or 0.0
+    if score_block == "sdk":
+        if isinstance(score, dict) and "severity" in score:
+            reader.problem(f"{where}.score has the 2026 documentation's severity block; the profile chose the "
+                           "SDK's interpretation block (manual_scores.score_block)")
+        interpretation = reader.node(score, "interpretation", f"{where}.score")
+        return ManualScore(code, value, reader.integer(interpretation, "intensity", f"{where}.score.interpretation"),
+                           reader.text(interpretation, "category", f"{where}.score.interpretation") or "", (), items)
+    if isinstance(score, dict) and "interpretation" in score:
+        reader.problem(f"{where}.score has the SDK's interpretation block; the profile chose the 2026 "
+                       "documentation's severity block (manual_scores.score_block)")
+    severity = reader.node(score, "severity", f"{where}.score")
+    bands = tuple(ScoreBand(reader.number(band, "min", f"{where}.score.severity.interpretations[{index}]") or 0.0,
+                            reader.number(band, "max", f"{where}.score.severity.interpretations[{index}]",
+                                          optional=True),
+                            reader.text(band, "text", f"{where}.score.severity.interpretations[{index}]") or "")
+                  for index, band in enumerate(reader.items(severity, "interpretations", f"{where}.score.severity")))
+    chosen = next((band.text for band in bands if band.minimum <= value
+                   and (band.maximum is None or value <= band.maximum)), "")
+    return ManualScore(code, value, reader.integer(severity, "value", f"{where}.score.severity"), chosen, bands, items)
 
 
 def _system_score(reader: ShapeReader, code: str, entry: Any, where: str) -> SystemScore:

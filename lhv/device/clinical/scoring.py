@@ -7,6 +7,14 @@
     auas     hive + itchiness
     aihs4    nodule + 2 · abscess + 4 · draining_tunnel
 
+The questionnaire-only systems of v2's manual route (CONTRACT.md Appendix B) are scored from answers alone:
+
+    pasi     Σ over the four regions of weight · (erythema + induration + desquamation) · area score
+    scorad   extent/5 + 7·(sum of six signs)/2 + pruritus + sleeplessness
+    dlqi     question1 + … + question10
+    uas      wheals + pruritus
+    ihs4     nodule + 2 · abscess + 4 · draining_tunnel
+
 Scores are rounded half up to 2 decimals. Fault hooks: `zone_factor_override` replaces the
 site's zone factor (fault `wrong-zone-factor`); `score_offset` is added to the returned
 value only, so the score disagrees with its own items (fault `score-arithmetic-off`).
@@ -19,7 +27,16 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
-from lhv.contract.tables import BODY_SITE_BY_CODE, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
+from lhv.contract.tables import (
+    BODY_SITE_BY_CODE,
+    DLQI_QUESTIONS,
+    PASI_REGION_WEIGHTS,
+    PASI_SIGNS,
+    SALT_WEIGHTS,
+    SCORAD_SIGNS,
+    SCORING_SYSTEM_BY_CODE,
+    pasi_item,
+)
 
 CENT = Decimal("0.01")
 
@@ -47,6 +64,15 @@ INTERPRETATION_BANDS: Mapping[str, tuple[Band, ...]] = MappingProxyType({
     "asalt": (Band(0.01, "Mild", 1), Band(20.01, "Moderate", 2), Band(50, "Severe", 3)),
     "auas": (Band(0.01, "Mild", 1), Band(3, "Moderate", 2), Band(4, "Severe", 3)),
     "aihs4": (Band(0.01, "Mild", 1), Band(4, "Moderate", 2), Band(11, "Severe", 3)),
+})
+
+
+# The manual route's systems: pasi, scorad, uas and ihs4 read as their automatic twins; dlqi by its published
+# bands (0–1 no effect, 2–5 small, 6–10 moderate, 11–20 very large, 21–30 extremely large), the last two severe.
+MANUAL_BANDS: Mapping[str, tuple[Band, ...]] = MappingProxyType({
+    "pasi": INTERPRETATION_BANDS["apasi"], "scorad": INTERPRETATION_BANDS["ascorad"],
+    "dlqi": (Band(2, "Mild", 1), Band(6, "Moderate", 2), Band(11, "Severe", 3)),
+    "uas": INTERPRETATION_BANDS["auas"], "ihs4": INTERPRETATION_BANDS["aihs4"],
 })
 
 
@@ -119,10 +145,39 @@ def global_score_contribution(system: str, items: Mapping[str, float], factor: D
 def interpret(system: str, value: float) -> Interpretation:
     """The category and intensity of a score (INTERPRETATION_BANDS)."""
     chosen = NONE
-    for band in INTERPRETATION_BANDS[system]:
+    for band in bands_of(system):
         if value >= band.lower:
             chosen = band
     return Interpretation(chosen.category, chosen.intensity)
+
+
+def bands_of(system: str) -> tuple[Band, ...]:
+    """The interpretation bands of an automatic or a questionnaire-only system (above NONE)."""
+    return INTERPRETATION_BANDS.get(system) or MANUAL_BANDS[system]
+
+
+def manual_raw_score(system: str, answers: Mapping[str, float]) -> Decimal:
+    """The exact score of a questionnaire-only system from its answers (Appendix B's formulas)."""
+    value = {code: _decimal(number) for code, number in answers.items()}
+    if system == "pasi":
+        return sum((_decimal(weight) * sum((value[pasi_item(region, sign)] for sign in PASI_SIGNS), Decimal(0))
+                    * value[pasi_item(region, "area")] for region, weight in PASI_REGION_WEIGHTS.items()), Decimal(0))
+    if system == "scorad":
+        signs = sum((value[sign] for sign in SCORAD_SIGNS), Decimal(0))
+        return value["extent"] / 5 + 7 * signs / 2 + value["pruritus"] + value["sleeplessness"]
+    if system == "dlqi":
+        return sum((value[f"question{number}"] for number in range(1, DLQI_QUESTIONS + 1)), Decimal(0))
+    if system == "uas":
+        return value["wheals"] + value["pruritus"]
+    if system == "ihs4":
+        return value["nodule"] + 2 * value["abscess"] + 4 * value["draining_tunnel"]
+    raise ValueError(f"unknown questionnaire-only system {system!r}")
+
+
+def score_manual(system: str, answers: Mapping[str, float], *, score_offset: float = 0.0) -> SystemScore:
+    """Scores one questionnaire-only system from its answers; `score_offset` is fault `manual-score-off`'s."""
+    value = _cents(manual_raw_score(system, answers) + _decimal(score_offset))
+    return SystemScore(system, value, interpret(system, value), dict(answers), None)
 
 
 def score_system(system: str, body_site: str | None, ai_items: Mapping[str, float], answers: Mapping[str, float],

@@ -42,4 +42,16 @@ FAULTS: tuple[Fault, ...] = (
           "evidence shows, though the profile says the text is optional", ("PLAN_009",), dialects=("v2",)),
     Fault("coding-fields-required", "v2: a coding without system, systemDisplay or display gets 422, as the SDK's "
           "evidence shows, though the profile says only its code is required", ("PLAN_009",), dialects=("v2",)),
+    # v2's questionnaire-only route (CONTRACT.md Appendix B): PLAN_017's manual cases recompute every score and echo.
+    Fault("manual-score-off", "v2: every questionnaire-only score (POST /severity-assessment/manual) is 0.5 above "
+          "what its own echoed answers give", ("PLAN_017",), dialects=("v2",)),
+    Fault("manual-echo-altered", "v2: the manual route echoes each system's first answer one step away from what "
+          "was sent (the score is the sent answers')", ("PLAN_017",), dialects=("v2",)),
+    Fault("manual-images-optional", "v2: the manual route takes a request without images, though the profile "
+          "(manual_scores.images, the SDK's default) says they are required", ("PLAN_017",), dialects=("v2",)),
+    Fault("manual-range-unchecked", "v2: the manual route takes answers outside their range (a PASI area score of 7, "
+          "-1 abscesses) and scores them", ("PLAN_017",), dialects=("v2",)),
+    Fault("manual-score-block-docs-2026", "v2: the manual route answers with the 2026 documentation's score block "
+          "(severity{value, interpretations}), though the profile (manual_scores.score_block, the SDK's default) "
+          "says interpretation{category, intensity}", ("PLAN_017",), dialects=("v2",)),
 )
