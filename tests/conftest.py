@@ -13,10 +13,21 @@ from tests import lhv_forkserver
 from tests.hostile import hostile_target  # noqa: F401 (fixture: a hostile loopback target)
 
 REPO = Path(__file__).resolve().parents[1]
-# The longest single tests start first: xdist's worksteal hands each worker a contiguous half of the collection
-# and lets an idle worker take the queued end of another's, so a long test queued last would run alone at the end.
-LONGEST_FIRST = ("tests/test_selftest.py::", "tests/test_hostile_targets.py::", "tests/test_no_secret_leaks.py::",
-                 "tests/test_fault_matrix.py::test_clean_device_passes_every_plan")
+# The longest tests start first: xdist's worksteal hands each worker a contiguous half of the collection and lets an
+# idle worker take the queued end of another's, so a long test queued last would run alone at the end. What a test
+# takes, in wall seconds measured with scripts/test (forked runs, 2 workers on 2 busy cores; see its comment):
+# whole tests by node id prefix, each module's tests together (they may share module fixtures), ...
+LONG_TESTS_S = (("tests/test_selftest.py::", 150.0), ("tests/test_hostile_targets.py::", 60.0),
+                ("tests/test_no_secret_leaks.py::", 100.0),
+                ("tests/test_fault_matrix.py::test_clean_device_passes_every_plan", 95.0))
+# ... and a row of the fault matrix, one `lhv verify` of the plans that must catch its fault: the run's own part
+# (start, device, record) plus what the plans it runs take, as in a clean run of each plan alone.
+ROW_S = 2.0
+PLAN_S = {"PLAN_001": 1.3, "PLAN_002": 23.0, "PLAN_003": 9.5, "PLAN_004": 1.8, "PLAN_005": 1.6, "PLAN_006": 11.8,
+          "PLAN_007": 9.8, "PLAN_008": 4.0, "PLAN_009": 6.0, "PLAN_010": 0.3, "PLAN_011": 0.1, "PLAN_012": 1.2,
+          "PLAN_013": 3.5, "PLAN_014": 0.7, "PLAN_015": 0.1, "PLAN_016": 16.0, "PLAN_017": 2.8, "PLAN_018": 12.2,
+          "PLAN_019": 15.0, "IVCL": 1.8}
+SLOW_S = 5.0  # a slow test not measured above
 
 
 @dataclass
@@ -55,14 +66,30 @@ def lhv(tmp_path: Path):
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    items.sort(key=_start_order)  # stable: the order within each group stays as collected
+    items.sort(key=lambda item: -expected_seconds(item))  # stable: tests of equal cost stay as collected
 
 
-def _start_order(item: pytest.Item) -> int:
-    first = [index for index, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)]
-    if first:
-        return first[0]
-    return len(LONGEST_FIRST) + (0 if item.get_closest_marker("slow") else 1)
+def expected_seconds(item: pytest.Item) -> float:
+    """What the test takes, as measured (LONG_TESTS_S, PLAN_S); 0 for a test not marked slow."""
+    measured = next((seconds for prefix, seconds in LONG_TESTS_S if item.nodeid.startswith(prefix)), None)
+    if measured is not None:
+        return measured
+    if not item.get_closest_marker("slow"):
+        return 0.0
+    plans = row_plans(item)
+    if plans is None:
+        return SLOW_S
+    return ROW_S + sum(PLAN_S.get(plan, max(PLAN_S.values())) for plan in plans)
+
+
+def row_plans(item: pytest.Item) -> tuple[str, ...] | None:
+    """The plans a fault-matrix row runs: those its fault (or mutant) names as catching it; None for another test."""
+    params = getattr(item, "callspec", None)
+    for value in (params.params.values() if params else ()):
+        caught_by = getattr(value, "caught_by", None)
+        if caught_by is not None:
+            return tuple(caught_by)
+    return None
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

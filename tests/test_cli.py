@@ -135,6 +135,7 @@ def test_fail_on_open_fails_a_run_whose_integration_checklist_has_an_open_row(lh
     assert case["verdict"] == "failed" and case["steps"][0]["checks"][0]["passed"] is False
     assert ivcl["verdict"] == "failed" and [a["case"] for a in results["anomalies"]] == [case["name"]]
     assert "Fails the run (--fail-on-open)" in (run.record / "markdown" / "checklist.md").read_text(encoding="utf-8")
+    assert "--fail-on-open: fails the run" in (run.record / "checklist.html").read_text(encoding="utf-8")
     assert "fails the run (--fail-on-open)" in run.output and "overall: failed (exit 1)" in run.output
 
 

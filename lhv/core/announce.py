@@ -70,3 +70,9 @@ def plan_line(plan_id: str, verdict: str, duration_s: float, title: str) -> str:
     """A plan's line on the console: id, verdict, duration and title, as the run prints it when the plan ends."""
     clipped = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1].rstrip() + "…"
     return f"{plan_id:<8}  {verdict.upper():<12} {duration_s:>7.1f}s  {clipped}"
+
+
+def plan_lines(plan_id: str, verdict: str, duration_s: float, title: str, reason: str) -> list[str]:
+    """A plan's line, and below it why it did not run or was waived."""
+    shown = [plan_line(plan_id, verdict, duration_s, title)]
+    return shown + [f"          {reason}"] if verdict in ("not run", "waived") and reason else shown

@@ -211,10 +211,9 @@ def _plan_ended(config: pytest.Config, state: RunState, plan: str) -> None:
         return
     cases = [case for case in state.cases if case.plan_id == plan]
     verdict = verdicts.plan_verdict(case.verdict for case in cases)
-    progress.tell(announce.plan_line(plan, verdict, round(sum(case.duration_s for case in cases), 3),
-                                     catalog.plan(plan).title))
-    if verdict in (verdicts.NOT_RUN, verdicts.WAIVED) and cases and cases[0].reason:
-        progress.tell(f"          {cases[0].reason}")
+    for line in announce.plan_lines(plan, verdict, round(sum(case.duration_s for case in cases), 3),
+                                    catalog.plan(plan).title, cases[0].reason if cases else ""):
+        progress.tell(line)
 
 
 @pytest.hookimpl(wrapper=True)

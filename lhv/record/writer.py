@@ -22,6 +22,7 @@ from lhv.record.markdown import write_markdown
 from lhv.record.roles import RecordSection, run_roles
 from lhv.record.sink import redact_folder
 from lhv.record.view import VIEWS, write_view
+from lhv.core import announce
 from lhv.contract.clauses import clause_coverage, clause_trace
 from lhv.core.secrets import SECRETS
 
@@ -270,10 +271,6 @@ def _write_junit(data: dict, path: Path) -> None:
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
-def _clipped(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
 def summary_lines(state: RunState) -> list[str]:
     """Returns the one-screen summary: plan, title, verdict, duration, why a plan did not run, the record."""
     data = SECRETS.redact_json(results(state))
@@ -281,9 +278,8 @@ def summary_lines(state: RunState) -> list[str]:
     if data["aborted"]:
         lines.append(f"ABORTED: {data['aborted']}")
     for plan in data["plans"]:
-        lines.append(f"{plan['id']:<8}  {plan['verdict'].upper():<12} {plan['duration_s']:>7.1f}s  {_clipped(plan['title'], 70)}")
-        if plan["verdict"] in (verdicts.NOT_RUN, verdicts.WAIVED) and plan["cases"] and plan["cases"][0]["reason"]:
-            lines.append(f"          {plan['cases'][0]['reason']}")
+        lines += announce.plan_lines(plan["id"], plan["verdict"], plan["duration_s"], plan["title"],
+                                     plan["cases"][0]["reason"] if plan["cases"] else "")
     overall = f"overall: {data['verdict']} (exit {data['exit_code']})"
     if data["verdict"] == verdicts.INCOMPLETE:
         missing = [entry["plan"] for entry in data["incomplete"]]
