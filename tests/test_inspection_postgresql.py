@@ -4,7 +4,7 @@ import psycopg
 import pytest
 
 from lhv.checks.credentials import hashes_differ, is_salted_slow_hash, meets_minimums, stored_is_not_password
-from lhv.contract.credentials import load_minimums, recognise
+from lhv.checks.hashes import load_minimums, recognise
 from lhv.device.users import PasswordScheme
 from lhv.core.errors import CheckFailed, TargetError
 from lhv.inspection.hooks import SqlHook

@@ -14,7 +14,7 @@ PLAN_001/002/004/005's and with the customer's own confirmations.
 import pytest
 
 from lhv.checks.replies import detail_list, header_present, jwt_claims, status_is
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.contract.tables import BODY_SITE_BY_CODE, BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
 from lhv.core.errors import Inconclusive, NotApplicable
 from lhv.harness.clinical_steps import check_diagnosis_report, check_severity_report, expect_payload_outcome

@@ -9,7 +9,7 @@ import math
 import time
 
 from lhv.checks.replies import detail_list, jwt_claims, jwt_header, no_token_in, same_body, status_is
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 
 PLAN_ID = "PLAN_001"
 

@@ -10,7 +10,7 @@ import datetime as dt
 import time
 
 from lhv.checks.replies import header_present, jwt_claims, status_is
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.harness.transport_steps import valid_request
 from lhv.core.errors import Inconclusive
 from lhv.session.vault import TokenVault

@@ -11,7 +11,7 @@ The test user's password and token cross plain HTTP on purpose: that is what thi
 import re
 
 from lhv.checks.replies import header_present, no_token_in
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.harness.transport_steps import (REDIRECTS, plain_route, require_https_redirect_or_refusal, send_plain,
                                         valid_request)
 

@@ -10,8 +10,8 @@ sslyze saw, and its full result is attached.
 import datetime as dt
 from urllib.parse import urlsplit
 
-from lhv.core.outcomes import require
-from lhv.core.outcomes import require_findings
+from lhv.checks.outcomes import require
+from lhv.checks.outcomes import require_findings
 from lhv.tls.judge import certificate_findings, protocol_findings
 from lhv.tls.scan import PROTOCOL_COMMANDS as PROTOCOLS, scan
 

@@ -9,7 +9,7 @@ again. While a second client address has spent its budget, the harness's own add
 """
 
 from lhv.checks.replies import status_is
-from lhv.core.outcomes import require_findings
+from lhv.checks.outcomes import require_findings
 from lhv.harness.bursts import (PART_WAY, budget_spent_until, burst_from_quiet_client, limit_of, probe, probe_part_way,
                                 require_refused_until, require_served_until, require_within_window, second_client,
                                 second_client_address, spend_budget, wait_out_window)

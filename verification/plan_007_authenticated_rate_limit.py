@@ -12,9 +12,9 @@ served again.
 import time
 
 from lhv.checks.replies import status_is
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.core.errors import Inconclusive
-from lhv.core.outcomes import require_findings
+from lhv.checks.outcomes import require_findings
 from lhv.harness.bursts import (budget_spent_until, burst_from_quiet_client, limit_of, probe, require_refused_until,
                                 require_tokens_outlive, require_within_window, wait_out_window)
 from lhv.load.burst import BurstRequest

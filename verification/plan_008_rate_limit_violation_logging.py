@@ -15,8 +15,8 @@ import time
 from urllib.parse import urlsplit
 
 from lhv.checks.replies import status_is
-from lhv.core.outcomes import require
-from lhv.core.outcomes import require_findings
+from lhv.checks.outcomes import require
+from lhv.checks.outcomes import require_findings
 from lhv.harness.bursts import limit_of, own_address, send_concurrently
 from lhv.logs.sources import json_records, log_source
 from lhv.core.pacing import ANONYMOUS, AUTHENTICATED

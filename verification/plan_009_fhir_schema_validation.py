@@ -12,7 +12,7 @@ target's profile ([severity]) says: 200 with a report, or 422 at the place the w
 """
 
 from lhv.checks.replies import detail_list, status_is
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.contract.intents import SeverityRequest
 from lhv.harness.clinical_steps import (REPORT_KIND, check_diagnosis_report, check_fhir, check_open_way,
                                         check_severity_report, expect_payload_outcome, open_way_expectation,

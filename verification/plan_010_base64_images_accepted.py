@@ -6,7 +6,7 @@ both together, and a readable image that is no photo of skin, analysed with isVa
 severity assessment with one JPEG and one PNG, every score recomputed.
 """
 
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.harness.clinical_steps import check_diagnosis_report, check_severity_report, check_validity
 from lhv.contract.intents import SeverityRequest
 

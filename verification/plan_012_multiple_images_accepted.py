@@ -5,7 +5,7 @@ image analysis per image, in request order (each image's analysis names the top 
 image gets alone), and one aggregate diagnosis; 0 and 6 images get 422 at the image list.
 """
 
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.contract.tables import DIAGNOSIS_MAX_IMAGES
 from lhv.harness.clinical_steps import check_diagnosis_report, refused_at
 

@@ -10,7 +10,7 @@ profile's significance level.
 
 import csv
 
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.core.errors import Inconclusive
 from lhv.harness.clinical_steps import check_diagnosis_report, checks_collected
 from lhv.session.clinic import profile_path

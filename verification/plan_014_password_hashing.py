@@ -13,7 +13,7 @@ import secrets
 
 from lhv.checks.replies import status_is
 from lhv.checks.credentials import hashes_differ, is_salted_slow_hash, meets_minimums, stored_is_not_password
-from lhv.contract.credentials import load_minimums
+from lhv.checks.hashes import load_minimums
 from lhv.harness.credential_steps import attest, minimums_file, read_stored_credential
 from lhv.inspection.hooks import inspection_hook
 

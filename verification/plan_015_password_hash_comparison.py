@@ -8,7 +8,7 @@ the plan is inconclusive.
 """
 
 from lhv.checks.replies import no_token_in, status_is
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.core.errors import NotApplicable
 from lhv.harness.credential_steps import read_stored_credential
 from lhv.inspection.hooks import inspection_hook

@@ -19,7 +19,7 @@ from dataclasses import replace
 from lhv.checks.credentials import reveals_no_credential
 from lhv.checks.replies import header_present, jwt_claims, status_is
 from lhv.core.errors import Inconclusive, NotApplicable
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.core.secrets import SECRETS
 from lhv.harness.credential_steps import read_stored_credential
 from lhv.inspection.hooks import inspection_hook

@@ -18,7 +18,7 @@ not applicable, never passed.
 """
 
 from lhv.checks.replies import status_is
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.harness.clinical_steps import (MANUAL_INTENT, check_manual_case, check_manual_cases_listed,
                                         check_manual_images, check_severity_report, expect_payload_outcome,
                                         manual_cases, manual_images_expectation, refused_at, severity_request_of)

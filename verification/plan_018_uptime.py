@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.harness.uptime_steps import (
     attach, judge_and_attach, keep_probes, open_probe_store, probe_live_window, probes_text, require_data,
     require_judgement, soak_finding, soak_for, soak_refusal,

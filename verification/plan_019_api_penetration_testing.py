@@ -21,7 +21,7 @@ import pytest
 
 from lhv.harness.security_steps import (fuzz_session, gate_scanner_report, import_scanner_report, keep_going,
                                         record_fuzzing, record_outcomes, security_probe)
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.security.registry import run_area
 
 PLAN_ID = "PLAN_019"

@@ -26,7 +26,7 @@ from lhv.contract.clauses import SOURCE, Clause, Contract, contract
 
 # Where a check's name is recorded: the first argument of these classes (module, class). A function that passes
 # one of its own parameters on to such a place (require, findings, forwarders of theirs) records names too.
-_SINKS = {("lhv.core.evidence", "CheckResult"), ("lhv.core.errors", "CheckFailed"), ("lhv.core.outcomes", "Finding")}
+_SINKS = {("lhv.core.evidence", "CheckResult"), ("lhv.core.errors", "CheckFailed"), ("lhv.checks.outcomes", "Finding")}
 _SCANNED_PACKAGES = ("lhv", "lhv.plans")  # the plans live in verification/ of the repository
 
 

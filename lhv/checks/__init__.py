@@ -1,1 +1,2 @@
-"""The named checks plans and engines judge replies and stored credentials with."""
+"""The check vocabulary: how a named check records and raises its outcome (outcomes.py), and the named checks of
+replies and stored credentials, with the knowledge of password-hash formats and OWASP minimums (hashes/)."""

@@ -6,7 +6,7 @@ import base64
 import json
 from typing import Any
 
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.core.http import Reply
 from lhv.core.secrets import SECRETS
 

@@ -1,1 +1,1 @@
-"""Core: HTTP with evidence capture, bounds, pacing, secrets, outcomes and typed errors."""
+"""Core: HTTP with evidence capture, bounds, pacing, secrets, console announcements and typed errors."""

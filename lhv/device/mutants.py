@@ -50,8 +50,9 @@ class Mutant:
 # ---- which plans and clause areas judge a route's answer ---------------------------------------------------------
 
 _SEVERITY = ("/severity-assessment", "/severity-assessment/automatic/local")
+_MANUAL = ("/severity-assessment/manual",)  # v2's questionnaire-only scores: PLAN_017 sends its cases
 _CLINICAL = ("/diagnosis-support", *_SEVERITY)
-_BEARER = ("/device-information", *_CLINICAL)
+_BEARER = ("/device-information", *_CLINICAL, *_MANUAL)
 
 
 def judges(path: str, status: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -66,6 +67,8 @@ def judges(path: str, status: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return ("PLAN_016",), ("accounts",)
     if status == 401 and path in _BEARER:
         return ("PLAN_002",), ("tokens",)
+    if path in _MANUAL:
+        return ("PLAN_017",), ("errors", "severity", "scores")
     if status == 422 and path in _CLINICAL:
         return ("PLAN_009", "PLAN_011", *(("PLAN_017",) if path in _SEVERITY else ())), \
             ("errors", "images", "diagnosis", "severity")
@@ -316,6 +319,8 @@ STATUS_CLAUSES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("POST/users:201", ("ACC-REG-01",)), ("POST/users:401", ("ACC-REG-03",)), ("POST/users:403", ("ACC-REG-04",)),
     ("POST/users:409", ("ACC-REG-06",)), ("POST/users:422", ("ACC-REG-07", "ACC-ROLE-02")),
     ("*:413", ("LIMIT-BODY-01",)), ("*:401", ("TOKEN-BEARER-02",)),
+    ("POST/severity-assessment/manual:200", ("SEV-MANUAL-03",)),
+    ("POST/severity-assessment/manual:422", ("SEV-MANUAL-01",)),
     ("POST/severity-assessment*:200", ("IMG-ACCEPT-01", "SEV-REQ-01")), ("POST/*:200", ("IMG-ACCEPT-01",)),
     ("POST/*:422", _REFUSALS),
 )

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from lhv.checks.replies import status_is
 from lhv.core import announce
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.core.errors import ConfigError, Inconclusive, NotApplicable
 from lhv.core.evidence import Step
 from lhv.session.target import Target

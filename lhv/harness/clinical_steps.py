@@ -18,7 +18,7 @@ from functools import cache
 
 from lhv.contract import oracle
 from lhv.checks.replies import status_is
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.contract.tables import ICD11_SYSTEM, MANUAL_SYSTEM_BY_CODE, SCORING_SYSTEM_BY_CODE
 from lhv.core.errors import CheckFailed
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from lhv.inspection.attestation import load_attestation
 from lhv.session.clinic import profile_path
-from lhv.core.outcomes import require
-from lhv.contract.credentials import StoredCredential, recognise
-from lhv.contract.credentials.verify import VERIFIABLE, verifies
+from lhv.checks.outcomes import require
+from lhv.checks.hashes import StoredCredential, recognise
+from lhv.checks.hashes.verify import VERIFIABLE, verifies
 from lhv.core.errors import Inconclusive
 from lhv.session.run import RunState
 from lhv.harness.steps import StepRecorder
@@ -67,6 +67,6 @@ def attest(step: StepRecorder, target: Target, run: RunState, plan_id: str, ques
 
 def minimums_file() -> Path:
     """Returns the packaged OWASP minimums file, for the record's test data."""
-    from lhv.contract.credentials.minimums import DEFAULT_MINIMUMS_FILE
+    from lhv.checks.hashes.minimums import DEFAULT_MINIMUMS_FILE
 
     return Path(str(DEFAULT_MINIMUMS_FILE))

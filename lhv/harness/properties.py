@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, configuration, given, reje
     settings
 from hypothesis import strategies as st
 
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.core.errors import CheckFailed, TargetError
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
 from lhv.session.run import RunState

@@ -10,7 +10,7 @@ from typing import Iterator
 
 from lhv.core.errors import CheckFailed
 from lhv.core.evidence import Step
-from lhv.core.outcomes import Finding, require_findings
+from lhv.checks.outcomes import Finding, require_findings
 from lhv.fuzz.document import document_for, links
 from lhv.fuzz.images import load_images
 from lhv.fuzz.runner import CHECK_NAMES, FuzzBudget, Fuzzer, OperationRun, contract_bodies

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.contract.dialects.base import Route
 from lhv.session.accounts import Accounts
 from lhv.session.clinic import Clinic

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lhv.core.errors import CheckFailed, ConfigError, Inconclusive, NotApplicable, TargetError
 from lhv.core.evidence import CheckResult, Step, current_case
-from lhv.core.outcomes import Finding, require_findings
+from lhv.checks.outcomes import Finding, require_findings
 from lhv.session.run import RunState
 from lhv.session.target import Target
 from lhv.load.burst import LoadDriver

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lhv.core.outcomes import Finding
+from lhv.checks.outcomes import Finding
 from lhv.load.burst import Outcome
 
 

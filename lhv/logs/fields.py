@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lhv.core.outcomes import Finding
+from lhv.checks.outcomes import Finding
 from lhv.logs.violations import LogEntry, Violation
 
 # Names a conformant log may use for each field judged here.

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from lhv.core.outcomes import Finding
+from lhv.checks.outcomes import Finding
 
 # Names a conformant log may use for each field the contract requires.
 FIELD_NAMES = {"timestamp": ("timestamp", "time", "ts", "@timestamp"),

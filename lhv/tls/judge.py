@@ -6,7 +6,7 @@ import datetime as dt
 import ipaddress
 from dataclasses import dataclass, field
 
-from lhv.core.outcomes import Finding
+from lhv.checks.outcomes import Finding
 
 EXPIRY_WARNING_DAYS = 30  # PLAN_005: warn when fewer days are left
 REFUSED_PROTOCOLS = ("SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1")

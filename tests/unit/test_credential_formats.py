@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from argon2.low_level import Type, hash_secret
 
-from lhv.contract.credentials import assess, different_salts, load_minimums, recognise
-from lhv.contract.credentials.minimums import DEFAULT_MINIMUMS_FILE
+from lhv.checks.hashes import assess, different_salts, load_minimums, recognise
+from lhv.checks.hashes.minimums import DEFAULT_MINIMUMS_FILE
 from lhv.core.errors import ConfigError
 
 PASSWORD = "Tr0ub4dor&3-correct-horse"

@@ -7,7 +7,7 @@ import bcrypt
 import pytest
 from argon2 import PasswordHasher
 
-from lhv.contract.credentials.verify import verifies
+from lhv.checks.hashes.verify import verifies
 
 PASSWORD, SALT = "Registered-pw 1", "s4ltS4lt"
 

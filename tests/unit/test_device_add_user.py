@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from lhv.app.cli import main
-from lhv.contract.credentials import recognise
+from lhv.checks.hashes import recognise
 from lhv.device.settings import DeviceSettings
 
 PASSWORD = "a long enough password"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import strategies as st
 
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.core.errors import CheckFailed, TargetError
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
 from lhv.harness.properties import SHRINK_REQUESTS_PER_EXAMPLE, PropertyBudget, check_property

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.core.errors import Inconclusive, PlanDefect, TargetError
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence
 from lhv.harness.steps import StepRecorder

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 from lhv.contract.dialects.base import DeviceInfo, Dialect, Loc, Route, TokenGrant, key_locs, spelt
 from lhv.contract.dialects.reading import ShapeReader
 from lhv.core.http import Reply

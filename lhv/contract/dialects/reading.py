@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lhv.core.outcomes import require
+from lhv.checks.outcomes import require
 
 _SHOWN_PROBLEMS = 6
 

@@ -1,7 +1,7 @@
 """What a device stored for a password: its recognised format and whether it meets OWASP minimums."""
 
-from lhv.contract.credentials.formats import StoredCredential, different_salts, recognise
-from lhv.contract.credentials.minimums import (
+from lhv.checks.hashes.formats import StoredCredential, different_salts, recognise
+from lhv.checks.hashes.minimums import (
     Assessment,
     PasswordStorageMinimums,
     assess,

@@ -16,7 +16,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from lhv.contract.credentials.formats import StoredCredential
+from lhv.checks.hashes.formats import StoredCredential
 from lhv.core.errors import ConfigError
 
 DEFAULT_MINIMUMS_FILE: Traversable = resources.files("lhv") / "data" / "owasp_password_storage.toml"
