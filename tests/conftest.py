@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 # whole tests by node id prefix, each module's tests together (they may share module fixtures), ...
 LONG_TESTS_S = (("tests/test_selftest.py::", 150.0), ("tests/test_hostile_targets.py::", 60.0),
                 ("tests/test_no_secret_leaks.py::", 100.0),
-                ("tests/test_fault_matrix.py::test_clean_device_passes_every_plan", 95.0))
+                ("tests/test_fault_matrix.py::test_clean_device_passes_every_plan", 95.0),
+                ("tests/test_trace_mapping.py::", 25.0))
 # ... and a row of the fault matrix, one `lhv verify` of the plans that must catch its fault: the run's own part
 # (start, device, record) plus what the plans it runs take, as in a clean run of each plan alone.
 ROW_S = 2.0

@@ -90,9 +90,11 @@ def _profile_check(args: argparse.Namespace) -> int:
     """Checks a profile and its environment without load; says what each plan of the catalog will do."""
     from lhv.contract import catalog
     from lhv.session import estimate, preflight
+    from lhv.session.trace import load_trace
 
     try:
         profile = preflight.run_profile(args.profile, args.dialect)
+        load_trace(profile)  # a wrong mapping file stops here, as it stops lhv verify before any traffic
         chosen = preflight.selected_plans(args.plan, args.suite)
         suite = catalog.suite(args.suite) if args.suite else None
         if args.target_url:

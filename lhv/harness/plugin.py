@@ -11,6 +11,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from lhv.core.http import CertificateRejected
 from lhv.core.secrets import SECRETS, install_console_redaction
 from lhv.fuzz.document import document_for
 from lhv.harness.steps import StepRecorder
-from lhv.session import estimate, interrupts, preflight, verdicts
+from lhv.session import estimate, interrupts, preflight, trace, verdicts
 from lhv.session.accounts import Accounts
 from lhv.session.profile import Profile
 from lhv.session.run import CaseResult, RunState, new_run_id
@@ -105,6 +106,7 @@ def _start_run(config: pytest.Config) -> RunState:
         chosen = preflight.check_run(profile, plans=option.plan, suite=option.suite, faults=option.fault,
                                      reports_dir=option.reports_dir, run_id=option.run_id,
                                      target_url=option.target_url, mutants=option.mutant)
+        trace_map = trace.load_trace(profile) or trace.catalog_trace()  # read once: the record shows these ids
     except ConfigError as exc:
         _exit(str(exc))
     if option.fail_on_open:
@@ -115,6 +117,7 @@ def _start_run(config: pytest.Config) -> RunState:
     profile = _with_evidence(config, profile)
     state = RunState(run_id=option.run_id or new_run_id(), profile=profile, reports_dir=Path(option.reports_dir),
                      tester=option.tester, faults=tuple(option.fault), mutants=tuple(option.mutant))
+    state.trace = trace_map
     try:
         state.record_dir.mkdir(parents=True, exist_ok=False)
     except OSError as exc:
@@ -449,6 +452,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             report.longrepr = (str(item.path), item.location[1] or 0, f"{verdict}: {outcome['reason']}")
     elif call.when == "call" and report.passed and outcome["verdict"] is None:
         outcome["verdict"] = verdicts.PASSED
+    if call.when == "call":
+        _html_extras(item, report)
     if call.when == "teardown":
         state = item.config.stash.get(_STATE, None)
         if state is not None:
@@ -458,6 +463,48 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                                           item.stash.get(_CASE, CaseEvidence())))
             _plan_ended(item.config, state, plan)
     return report
+
+
+# ---- pytest-html (optional: `pip install lhv[html]`): each case's steps and exchange hashes in its report ---------
+
+def _html_extras(item: pytest.Item, report: pytest.TestReport) -> None:
+    """With pytest --html, adds the case's steps and exchanges (method, URL, status, SHA-256) to pytest-html's report
+    through its extras; the record stays the artefact a reviewer files."""
+    if not item.config.getoption("htmlpath", None):
+        return
+    try:
+        from pytest_html import extras
+    except ImportError:  # --html belongs to pytest-html: without it there is no such option
+        return
+    evidence = item.stash.get(_CASE, None)
+    if evidence is not None and (evidence.steps or evidence.loose_exchanges):
+        report.extras = [*getattr(report, "extras", []), extras.html(SECRETS.redact(_evidence_html(evidence)))]
+
+
+def _evidence_html(evidence: CaseEvidence) -> str:
+    def exchanges(items: list) -> str:
+        rows = "".join(f"<tr><td><code>{escape(e.method)} {escape(e.url)}</code></td>"
+                       f"<td>{escape(str(e.status if e.status is not None else 'no answer'))}</td>"
+                       f"<td><code>{escape(e.sha256)}</code></td></tr>" for e in items)
+        head = "<tr><th>exchange</th><th>status</th><th>evidence SHA-256</th></tr>"
+        return f"<table>{head}{rows}</table>" if rows else ""
+
+    parts = ['<div class="lhv-steps">']
+    for step in evidence.steps:
+        actual = [f"{'✔' if c.passed else '✘'} <code>{escape(c.name)}</code> {escape(c.detail)}" for c in step.checks]
+        actual += [escape(line) for line in step.actual]
+        parts.append(f"<p><strong>Step {step.number}: {escape(step.action)}</strong> — {escape(step.verdict)}<br>"
+                     f"expected: {escape(step.expected)}</p><ul>{''.join(f'<li>{a}</li>' for a in actual)}</ul>"
+                     f"{exchanges(step.exchanges)}")
+    if evidence.loose_exchanges:
+        parts.append(f"<p>Exchanges outside the steps</p>{exchanges(evidence.loose_exchanges)}")
+    return "".join(parts) + "</div>"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_html(report: pytest.TestReport, data: list) -> None:
+    """Redacts what pytest-html shows of a test's output (captured output, tracebacks) before it is written."""
+    data[:] = [SECRETS.redact(str(part)) for part in data]
 
 
 def _abort_if_the_harness_broke(item: pytest.Item, call: pytest.CallInfo) -> None:

@@ -10,6 +10,27 @@ def table_cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+_KINDS = (("requirements", "requirements"), ("risk_controls", "risk controls"))
+
+
+def _ids(plan: dict, kind: str, joiner: str) -> str:
+    """A plan's ids of one kind; "by its cases" when only its cases are traced, else "not traced"."""
+    if plan[kind]:
+        return joiner.join(plan[kind])
+    return "by its cases (below)" if any(case.get(kind) for case in plan["cases"]) else "not traced"
+
+
+def _trace_lines(run: dict) -> list[str]:
+    """Whose ids the record traces to, and what in the run is not traced."""
+    trace = run.get("trace") or {}
+    ids, untraced = trace.get("ids"), trace.get("untraced") or []
+    lines = [f"Requirement and risk-control ids of {ids['owner']}, from `{ids['source']}`", ""] if ids else []
+    if untraced:
+        listed = ", ".join(f"`{ref}`" for ref in untraced)
+        lines += [f"**Not traced** (no requirement, no risk control): {listed}", ""]
+    return lines
+
+
 def _plan_page(run: dict, plan: dict) -> str:
     lines = [f"# Test run of {plan['id']} {plan['title']}", "",
              f"- Run: `{run['run_id']}` ({run['started_utc']} – {run['finished_utc']} UTC)",
@@ -17,8 +38,8 @@ def _plan_page(run: dict, plan: dict) -> str:
              f"- Target: {run['target']['name']} ({run['target']['environment']}), `{run['target']['url']}`",
              f"- Software under test: {(run.get('device') or {}).get('version', 'not reported')}",
              f"- Plan version: {plan['version']}",
-             f"- Verifies requirements: {', '.join(plan['requirements']) or 'not traced'}",
-             f"- Risk controls: {'; '.join(plan['risk_controls']) or 'not traced'}",
+             f"- Verifies requirements: {_ids(plan, 'requirements', ', ')}",
+             f"- Risk controls: {_ids(plan, 'risk_controls', '; ')}",
              f"- Contract clauses: {', '.join(plan.get('clauses', [])) or 'none'}",
              *(f"- On request, not run: {note}" for note in plan.get("optional_not_run", [])),
              f"- **Verdict: {plan['verdict'].upper()}**", "", "## Objective", "", plan["objective"], "",
@@ -30,6 +51,8 @@ def _plan_page(run: dict, plan: dict) -> str:
         lines.append("")
     for number, case in enumerate(plan["cases"], 1):
         lines += [f"## {number}. {case['description'] or case['name']} — {case['verdict']}", ""]
+        lines += [f"Traced to {title}: {', '.join(case[kind])}" + "\n" for kind, title in _KINDS
+                  if case.get(kind) and case[kind] != plan[kind]]
         if case["reason"] and case["verdict"] != "passed":
             lines += [f"Reason: {case['reason']}", ""]
         lines += ["| # | action | expected | actual | verdict |", "|---|---|---|---|---|"]
@@ -46,7 +69,7 @@ def _plan_page(run: dict, plan: dict) -> str:
 def write_markdown(run: dict, folder: Path) -> None:
     """Writes index.md and one PLAN_NNN.md per plan."""
     folder.mkdir(parents=True, exist_ok=True)
-    index = [f"# Test run {run['run_id']}", "", f"Overall verdict: **{run['verdict']}**", "",
+    index = [f"# Test run {run['run_id']}", "", f"Overall verdict: **{run['verdict']}**", "", *_trace_lines(run),
              "| plan | title | verdict |", "|---|---|---|"]
     for plan in run["plans"]:
         (folder / f"{plan['id']}.md").write_text(_plan_page(run, plan), encoding="utf-8")

@@ -14,7 +14,7 @@ from xml.etree import ElementTree as ET
 
 from lhv import __version__
 from lhv.contract import catalog
-from lhv.session import verdicts
+from lhv.session import trace, verdicts
 from lhv.session.run import RunState
 from lhv.record.checklist import checklist, summary_line, write_checklist
 from lhv.record.integrity import MANIFEST, write_manifest
@@ -123,12 +123,21 @@ def _anomalies(plans: list[dict]) -> list[dict]:
     return found
 
 
-def _trace(plans: list[dict], key: str) -> dict[str, list[str]]:
-    matrix: dict[str, list[str]] = defaultdict(list)
-    for plan in plans:
-        for item in plan[key] or ["not traced"]:
-            matrix[item].append(plan["id"])
-    return dict(matrix)
+def _trace_map(state: RunState) -> trace.TraceMap:
+    """The ids the run traces to: the profile's mapping, loaded when the run started, else the catalog's."""
+    loaded = state.trace
+    return loaded if loaded is not None else trace.load_trace(state.profile) or trace.catalog_trace()
+
+
+def _trace(plans: list[dict], trace_map: trace.TraceMap, state: RunState) -> dict[str, object]:
+    """The trace matrix (id → plans and cases), whose ids they are, and what in the run is not traced."""
+    return {"requirements": trace.matrix(plans, "requirements"), "risk_controls": trace.matrix(plans, "risk_controls"),
+            "clauses": _clause_trace(state.selected_plans), "ids": trace_map.described(),
+            "untraced": trace.untraced(plans)}
+
+
+def _case_ids(ids: trace.Ids) -> dict[str, list[str]]:
+    return {"requirements": list(ids.requirements), "risk_controls": list(ids.risk_controls)}
 
 
 def _clause_trace(plan_ids: list[str]) -> dict[str, object]:
@@ -147,13 +156,14 @@ def results(state: RunState) -> dict:
     """Returns the run as the data behind every format of the record."""
     verdict_by_plan = plan_verdicts(state)
     coverage = clause_coverage(state.selected_plans)
+    trace_map = _trace_map(state)
     plans = []
     for plan_id in state.selected_plans:
-        entry = catalog.plan(plan_id)
+        entry, ids = catalog.plan(plan_id), trace_map.plan_ids(plan_id)
         cases = [c for c in state.cases if c.plan_id == plan_id]
         plans.append({
             "id": plan_id, "title": entry.title, "version": entry.version,
-            "requirements": list(entry.requirements), "risk_controls": list(entry.risk_controls),
+            "requirements": list(ids.requirements), "risk_controls": list(ids.risk_controls),
             "clauses": list(coverage.get(plan_id, ())),
             "objective": entry.objective, "preconditions": list(entry.preconditions),
             "test_data": state.test_data.get(plan_id, []), "verdict": verdict_by_plan[plan_id],
@@ -161,6 +171,7 @@ def results(state: RunState) -> dict:
             "optional_not_run": state.optional_not_run.get(plan_id, []),
             "duration_s": round(sum(c.duration_s for c in cases), 3),
             "cases": [{"name": c.name, "description": c.doc, "verdict": c.verdict, "reason": SECRETS.redact(c.reason),
+                       **_case_ids(trace_map.case_ids(plan_id, c.name)),
                        "duration_s": c.duration_s, "notes": c.evidence.notes,
                        "steps": [dataclasses.asdict(s) for s in c.evidence.steps],
                        "exchanges_outside_steps": [dataclasses.asdict(e) for e in c.evidence.loose_exchanges]}
@@ -197,8 +208,7 @@ def results(state: RunState) -> dict:
         "running_when_aborted": state.running if state.aborted else None,
         "accounts_left_behind": state.accounts_left,
         "anomalies": _anomalies(plans),
-        "trace": {"requirements": _trace(plans, "requirements"), "risk_controls": _trace(plans, "risk_controls"),
-                  "clauses": _clause_trace(state.selected_plans)},
+        "trace": _trace(plans, trace_map, state),
         "plans": plans,
         "suite": {"name": state.suite.name, "title": state.suite.title, "description": state.suite.description,
                   "cases": list(state.suite.cases)} if state.suite else None,
@@ -239,6 +249,13 @@ def _junit_cases(plan: dict, aborted: str | None) -> list[dict]:
              "reason": f"the run was aborted before this plan ran: {aborted or 'unknown cause'}"}]
 
 
+def _junit_ids(props: ET.Element, traced: dict) -> None:
+    """Adds the real requirement and risk-control ids of a plan or case; an untraced one gets none."""
+    for kind, name in (("requirements", "requirement"), ("risk_controls", "risk_control")):
+        for item in traced.get(kind, []):
+            ET.SubElement(props, "property", name=name, value=item)
+
+
 def _write_junit(data: dict, path: Path) -> None:
     record = f"record: {path.parent / 'record.html'} (run {data['run_id']}, verdict {data['verdict']}, " \
              f"exit {data['exit_code']})"
@@ -255,12 +272,13 @@ def _write_junit(data: dict, path: Path) -> None:
                               **{key: str(value) for key, value in counts.items()})
         props = ET.SubElement(suite, "properties")
         ET.SubElement(props, "property", name="plan_id", value=plan["id"])
-        for req in plan["requirements"] or ["not traced"]:
-            ET.SubElement(props, "property", name="requirement", value=req)
+        _junit_ids(props, plan)
         ET.SubElement(props, "property", name="verdict", value=plan["verdict"])
         for case in cases:
             element = ET.SubElement(suite, "testcase", classname=plan["id"], name=case["name"],
                                     time=str(case["duration_s"]))
+            if any(case.get(kind) and case[kind] != plan[kind] for kind in trace.KINDS):  # traced beyond its plan
+                _junit_ids(ET.SubElement(element, "properties"), case)
             tag = _JUNIT_TAG.get(case["verdict"])
             if tag:
                 outcome = ET.SubElement(element, tag, message=f"{case['verdict']}: {case['reason']}"[:2000])

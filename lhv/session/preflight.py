@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from lhv.contract import catalog
 from lhv.core.errors import ConfigError, TargetError
 from lhv.session.profile import Profile, embedded_profile, load_profile
+from lhv.session.trace import load_trace
 
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
@@ -231,6 +232,7 @@ def check_run(profile: Profile, *, plans: list[str], suite: str | None, faults: 
     check_faults(faults, profile)
     check_mutants(mutants, profile)
     check_run_folder(reports_dir, run_id)
+    load_trace(profile)  # the profile's trace mapping: unknown plans or cases and empty ids stop the run here
     if target_url:
         check_target_url(target_url, "--target-url")
     elif not profile.target.embedded:

@@ -435,6 +435,20 @@ class RecordSection(_Section):
     roles: RolesSection = RolesSection()
 
 
+class TraceSection(_Section):
+    """Whose requirement and risk-control ids the record traces plans and cases to (lhv/session/trace.py)."""
+
+    mapping: str = ""  # a TOML file (relative to the profile) mapping plans and cases to the profile owner's own ids,
+    #                    which replace the catalog's (the device maker's) in the run's record; "" = the catalog's
+    organisation: str = ""  # whose ids the mapping holds, shown on the record; "" = [record] organisation
+
+    @model_validator(mode="after")
+    def _owner_of_a_mapping(self) -> TraceSection:
+        if self.organisation.strip() and not self.mapping.strip():
+            raise ValueError("organisation names whose ids trace.mapping holds: give the mapping file too")
+        return self
+
+
 class Profile(_Section):
     """A whole target profile."""
 
@@ -456,6 +470,7 @@ class Profile(_Section):
     routes: RoutesSection = RoutesSection()
     plans: PlansSection = PlansSection()
     record: RecordSection = RecordSection()
+    trace: TraceSection = TraceSection()
     source: str = Field("", exclude=True)
     sha256: str = Field("", exclude=True)
 

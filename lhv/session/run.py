@@ -14,6 +14,7 @@ from lhv.contract.catalog import Suite
 from lhv.contract.dialects import DeviceInfo
 from lhv.core.evidence import CaseEvidence
 from lhv.session.profile import Profile
+from lhv.session.trace import TraceMap
 
 
 def new_run_id() -> str:
@@ -62,6 +63,7 @@ class RunState:
     suite: Suite | None = None  # the --suite the run was limited to
     case_totals: dict[str, int] = field(default_factory=dict)  # plan → cases it has, before any selection
     optional_not_run: dict[str, list[str]] = field(default_factory=dict)  # plan → on-request cases not asked for
+    trace: TraceMap | None = None  # whose requirement and risk-control ids the record shows (None: the catalog's)
 
     def add_test_data(self, plan_id: str, path: Path, description: str) -> None:
         """Lists a data file a plan used, with its SHA-256, in the plan's test data."""
