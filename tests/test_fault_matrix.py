@@ -35,7 +35,7 @@ PLAN_FAULTS = tuple(fault for fault in FAULTS if "plan" in fault.dialects)
 # v1 (CONTRACT.md Appendix B) has the plan dialect's routes, login and errors, and its own clinical shapes: the
 # clinical faults the plan dialect reaches run again in v1 (auth and security act on what v1 shares with the plan
 # dialect, which its rows prove already).
-V1_FAULTS = tuple(fault for fault in clinical.FAULTS if "plan" in fault.dialects)
+V1_FAULTS = tuple(fault for fault in clinical.FAULTS if "v1" in fault.dialects)
 
 
 def _caught(lhv, fault, *dialect: str, option: str = "--fault") -> None:

@@ -51,3 +51,26 @@ def test_the_reference_device_fails_a_profile_that_says_otherwise_on_exactly_tho
     (plan,) = run.results["plans"]
     assert {case["name"] for case in plan["cases"] if case["verdict"] != "passed"} == \
         {"test_severity_requests_written_the_open_ways_get_the_answer_the_profile_says"}
+
+
+def test_a_v1_profile_taking_both_body_site_spellings_gets_a_device_that_follows_it(lhv, tmp_path):
+    """severity.v1_body_sites = "both": the embedded device takes arm_left beside ARM_LEFT, and PLAN_009 expects it."""
+    path = tmp_path / "v1-both.toml"
+    path.write_text(textwrap.dedent("""
+        [target]
+        name = "Embedded reference device, v1 taking both body-site spellings"
+        environment = "loopback"
+        embedded = true
+        dialect = "v1"
+
+        [credentials]
+        user = { username_env = "LHV_EMBEDDED_USER", password_env = "LHV_EMBEDDED_PASSWORD" }
+
+        [severity]
+        v1_body_sites = "both"
+    """))
+    run = lhv("--profile", str(path), "--plan", "PLAN_009")
+    assert run.code == 0, run.output
+    checks = {check["name"]: check["passed"] for plan in run.results["plans"] for case in plan["cases"]
+              for step in case["steps"] for check in step["checks"]}
+    assert checks.get("snake-case-body-site-as-profiled") is True, checks

@@ -17,7 +17,7 @@ from lhv.core.errors import ConfigError
 
 SOURCE = "verification/clauses.toml"
 CLAUSE_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d{2}$")
-SETTING = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
+SETTING = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _LISTS = ("plans", "checks", "kills", "settings")
 _TEXTS = ("area", "text", "departs_from_sdk")
 _KEYS = frozenset(_LISTS + _TEXTS + ("dialects",))

@@ -84,6 +84,7 @@ OPEN_WAYS = (
     OpenWay("coding-null", "the known condition's coding list null and its text given"),
     OpenWay("conclusion-without-text", "the known condition's text left out and its coding complete"),
     OpenWay("code-only-coding", "the known condition's coding holding its code only, its text given"),
+    OpenWay("snake-case-body-site", "v1: the body site as the contract's code (arm_left), not in UPPER_SNAKE"),
 )
 
 

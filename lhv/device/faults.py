@@ -32,7 +32,7 @@ class Fault:
     caught_by: tuple[str, ...]  # plan ids that must end with `verdict` when this fault is on
     evidence: Callable[[Path], EvidenceInput] | None = None  # an evidence fault: writes its input into a folder
     verdict: str = FAILED  # INCONCLUSIVE where the wrong evidence is missing data, which never passes
-    dialects: tuple[str, ...] = ("plan", "v2")  # the API dialects whose requests can reach the defect
+    dialects: tuple[str, ...] = ("plan", "v1", "v2")  # the API dialects whose requests can reach the defect
 
     @property
     def is_evidence(self) -> bool:

@@ -279,6 +279,7 @@ _OPEN_WAY_SETTINGS: dict[str, tuple[str, frozenset[str]]] = {
     "coding-null": ("coding_null", frozenset({"accepted"})),
     "conclusion-without-text": ("conclusion_text", frozenset({"optional"})),
     "code-only-coding": ("coding_fields", frozenset({"code-only"})),
+    "snake-case-body-site": ("v1_body_sites", frozenset({"both"})),
 }
 
 
@@ -291,6 +292,8 @@ class SeveritySection(_Section):
     conclusion_text: Literal["optional", "required"] = "optional"  # v2: knownCondition.conclusion.text
     coding_fields: Literal["code-only", "all"] = "code-only"  # v2: what a coding needs (all: system, systemDisplay,
     #                                                           code and display)
+    v1_body_sites: Literal["UPPER_SNAKE", "both"] = "UPPER_SNAKE"  # v1: body sites as ARM_LEFT only, or arm_left too
+    #                                                                 (the first SDK's raw tests send it; Appendix B)
 
     def accepts(self, way: str) -> bool:
         """Tells whether the target takes a valid severity request written the open way `way` (else refuses it)."""

@@ -217,6 +217,7 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path
                               rate_window_seconds=profile.limits.window_seconds,
                               probe_timeout_seconds=profile.uptime.timeout_seconds,
                               max_body_bytes=profile.limits.max_body_bytes,
+                              v1_body_sites=profile.severity.v1_body_sites,
                               routes=route_map,  # the device serves the profile's layout (at its root)
                               faults=[f for f in faults if not fault_named(f).is_evidence],  # the device runs clean
                               mutants=list(mutants))

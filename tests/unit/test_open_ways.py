@@ -11,12 +11,12 @@ from lhv.contract.dialects import dialect_named
 from lhv.contract.intents import OPEN_WAYS, SeverityRequest
 from lhv.core.errors import ConfigError
 from lhv.device import switches
-from lhv.device.clinical import plan_shape, v2_shape
+from lhv.device.clinical import plan_shape, v1_shape, v2_shape
 from lhv.device.clinical.service import ClinicalService
 from lhv.device.clinical.shape_common import RequestInvalid, elide
 from lhv.device.clinical.validation import plan_loc_for
 from lhv.device.faults import fault_named
-from lhv.device.settings import REQUEST_SHAPE_FAULTS, DeviceSettings
+from lhv.device.settings import REQUEST_SHAPE_FAULTS, V1_SNAKE_SITES, DeviceSettings
 from lhv.session.profile import SeveritySection, embedded_profile, load_profile, parse_profile
 from tests.conftest import REPO
 from tests.dialect_samples import IMAGE
@@ -169,7 +169,7 @@ def test_the_reference_device_takes_exactly_what_the_embedded_profile_says(switc
         assert errors and _at(errors, writer.open_way_locs(REQUEST, way))
 
 
-@pytest.mark.parametrize("fault", sorted(REQUEST_SHAPE_FAULTS))
+@pytest.mark.parametrize("fault", sorted(f for f in REQUEST_SHAPE_FAULTS if set(fault_named(f).dialects) & {"plan", "v2"}))
 def test_each_shape_fault_turns_its_own_way_and_no_other(switched, fault):
     own, turns = TURNS[fault]
     assert set(fault_named(fault).caught_by) == {"PLAN_009"}
@@ -200,3 +200,15 @@ def test_the_shape_faults_are_registered_and_reach_the_parsers_through_the_switc
     assert all(fault_named(name).caught_by for name in REQUEST_SHAPE_FAULTS)  # a KeyError names an unregistered one
     settings = DeviceSettings(state_dir="unused", faults=["coding-null-accepted", "no-hsts"])
     assert settings.switches() == ["coding-null-accepted"] and settings.has("no-hsts")
+
+
+@pytest.mark.parametrize("switch", ["v1-snake-sites-taken", V1_SNAKE_SITES])
+def test_v1_takes_the_contracts_body_site_code_only_when_the_profile_or_the_fault_says(switched, switch):
+    """ARM_LEFT is v1's spelling; arm_left is refused at bodySite unless severity.v1_body_sites = "both" (the
+    device's V1_SNAKE_SITES switch) or the fault takes it against the profile."""
+    body = dialect_named("v1").open_way_body(REQUEST, "snake-case-body-site")
+    assert body["bodySite"] == "arm_left"
+    assert v1_shape.read_severity(body).request.body_site != "arm_left"  # a foreign site, which the rules refuse
+    switched.add(switch)
+    assert v1_shape.read_severity(body).request.body_site == "arm_left"
+    assert DeviceSettings(state_dir="x", v1_body_sites="both").switches() == [V1_SNAKE_SITES]

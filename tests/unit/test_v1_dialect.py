@@ -91,7 +91,7 @@ def test_field_locations_are_v1s_camel_case_places(field, loc):
 
 
 def test_open_ways_are_v1s_own_camel_case_only():
-    assert V1.open_ways == ("camel-case-keys",)
+    assert V1.open_ways == ("camel-case-keys", "snake-case-body-site")
     assert V1.open_way_body(SEED_1, "camel-case-keys") == V1.severity_body(SEED_1)
     assert "camelCase only" in V1.open_way_absent("snake-case-keys")
     with pytest.raises(ValueError, match="v1 dialect cannot write"):

@@ -75,13 +75,18 @@ class V1Dialect(PlanDialect):
 
     # ---- ways the contract leaves open -------------------------------------------------------------
 
-    open_ways = ("camel-case-keys",)
+    open_ways = ("camel-case-keys", "snake-case-body-site")
 
     def open_way_body(self, request: SeverityRequest, way: str) -> dict:
-        """camelCase keys are v1's own spelling: the ordinary body."""
+        """camelCase keys are v1's own spelling: the ordinary body; the snake_case body site replaces ARM_LEFT by
+        the contract's code."""
+        if way == "snake-case-body-site":
+            return self.severity_body(request) | {"bodySite": request.body_site}
         return self.severity_body(request) if way in self.open_ways else super().open_way_body(request, way)
 
     def open_way_locs(self, request: SeverityRequest, way: str) -> tuple[Loc, ...]:
+        if way == "snake-case-body-site":
+            return (("body", "bodySite"),)
         if way not in self.open_ways:
             return super().open_way_locs(request, way)
         return key_locs(self.severity_body(request), way)

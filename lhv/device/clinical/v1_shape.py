@@ -22,6 +22,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, WithJsonSchema
 
+from lhv.device import switches
+from lhv.device.settings import V1_SNAKE_SITES
 from lhv.contract.spelling import site_of_v1, system_of_v1, v1_code, v1_system, v1_text
 from lhv.contract.tables import BODY_SITES, DIAGNOSIS_MAX_IMAGES, DIAGNOSIS_MIN_IMAGES, ICD11_SYSTEM, \
     SCORING_SYSTEM_BY_CODE
@@ -158,7 +160,8 @@ def read_severity(body: Any, *, lenient: bool = False) -> SeverityInput:
 
 
 def _contract_site(text: str) -> str:
-    code = site_of_v1(text)
+    snake = switches.on(V1_SNAKE_SITES) or switches.on("v1-snake-sites-taken")
+    code = site_of_v1(text, ("snake_case",) if snake else ())
     return code if code is not None else _FOREIGN + text
 
 

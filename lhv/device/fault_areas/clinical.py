@@ -54,4 +54,6 @@ FAULTS: tuple[Fault, ...] = (
     Fault("manual-score-block-docs-2026", "v2: the manual route answers with the 2026 documentation's score block "
           "(severity{value, interpretations}), though the profile (manual_scores.score_block, the SDK's default) "
           "says interpretation{category, intensity}", ("PLAN_017",), dialects=("v2",)),
+    Fault("v1-snake-sites-taken", "v1: a body site written as the contract's code (arm_left) is taken beside "
+          "ARM_LEFT, though the profile says UPPER_SNAKE only", ("PLAN_009",), dialects=("v1",)),
 )
