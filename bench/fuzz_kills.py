@@ -1,8 +1,10 @@
-"""Kills of two fuzzers over the same targets, each judged against its own run on the clean device; target samples.
+"""Kills of two fuzzers over the same targets, each judged against its own runs on the clean device; target samples.
 
-A tool kills a target when its run there exits non-zero with at least one failing check that did not fail on the
-clean device: a check that fails on the clean device says nothing about a defect, so its failures are not counted.
-A clean run that neither passed nor failed on a named check (it timed out, or errored) judges nothing.
+A failure is a check that failed on an operation, e.g. ("not_a_server_error", "POST /login"). A tool kills a target
+when its run there exits non-zero with at least one failure its runs on the clean device did not have: a check that
+fails on an operation of the clean device says nothing about a defect there, so its failures on that operation are
+not counted (on another operation they are). Clean runs that neither passed nor failed on a named check (one timed
+out, or errored) judge nothing; several clean runs count as one, their failures together.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
+Failed = tuple[str, str]  # (check, operation)
 
 KILLED, MISSED, UNJUDGED = "killed", "missed", "unjudged"
 _CASES = re.compile(r"^.+?: (\d+) case\(s\) ")  # an operation's summary line in a fuzz step of results.json
@@ -23,10 +26,11 @@ _CASES = re.compile(r"^.+?: (\d+) case\(s\) ")  # an operation's summary line in
 
 @dataclass(frozen=True)
 class ToolRun:
-    """One tool's run against one target: exit code (None: timed out), failed checks, work done, and any error."""
+    """One tool's run against one target: exit code (None: timed out), failures (check, operation), work done, and
+    any error."""
 
     exit_code: int | None
-    failed: frozenset[str] = frozenset()
+    failed: frozenset[Failed] = frozenset()
     cases: int = 0
     seconds: float = 0.0  # the fuzzing itself, without start-up
     error: str = ""
@@ -37,9 +41,25 @@ def clean_judges(clean: ToolRun) -> bool:
     return clean.exit_code == 0 or (clean.exit_code is not None and bool(clean.failed))
 
 
-def counted(clean: ToolRun, run: ToolRun) -> frozenset[str]:
-    """The failed checks of a run that count towards a kill: those that did not fail on the clean device."""
+def counted(clean: ToolRun, run: ToolRun) -> frozenset[Failed]:
+    """The failures of a run that count towards a kill: those the clean device did not have."""
     return run.failed - clean.failed
+
+
+def merged(runs: Sequence[ToolRun]) -> ToolRun:
+    """Several clean runs as one: the first that cannot judge, or all their failures together."""
+    unusable = next((run for run in runs if not clean_judges(run)), None)
+    if unusable is not None or not runs:
+        return unusable or ToolRun(None, error="no clean run")
+    failed = frozenset().union(*(run.failed for run in runs))
+    return ToolRun(0 if all(run.exit_code == 0 for run in runs) else 1, failed,
+                   sum(run.cases for run in runs) // len(runs), sum(run.seconds for run in runs) / len(runs),
+                   "; ".join(run.error for run in runs if run.error))
+
+
+def shown(failed: Iterable[Failed]) -> str:
+    """Failures for a report line: "check (operation)", sorted."""
+    return ", ".join(f"{check} ({operation})" for check, operation in sorted(failed))
 
 
 def judge(clean: ToolRun, run: ToolRun) -> str:
@@ -103,10 +123,10 @@ def stratified(items: Iterable[T], stratum: Callable[[T], K], n: int | None) -> 
 
 # ---- what each tool's output says -------------------------------------------------------------------------------
 
-def schemathesis_events(lines: Iterable[str]) -> tuple[frozenset[str], int, float, int]:
-    """From `schemathesis run`'s NDJSON event log: the checks that failed, the test cases, the engine's running time
-    and the errors it reported (events that are not check failures)."""
-    failed: set[str] = set()
+def schemathesis_events(lines: Iterable[str]) -> tuple[frozenset[Failed], int, float, int]:
+    """From `schemathesis run`'s NDJSON event log: the failures (check, operation), the test cases, the engine's
+    running time and the errors it reported (events that are not check failures)."""
+    failed: set[Failed] = set()
     cases, running, errors = 0, 0.0, 0
     for line in lines:
         if not line.strip():
@@ -115,8 +135,9 @@ def schemathesis_events(lines: Iterable[str]) -> tuple[frozenset[str], int, floa
         if kind == "ScenarioFinished":
             recorder = data.get("recorder") or {}
             cases += len(recorder.get("cases") or {})
+            label = str(recorder.get("label") or "?")
             for checks in (recorder.get("checks") or {}).values():
-                failed.update(check["name"] for check in checks if check.get("status") == "failure")
+                failed.update((check["name"], label) for check in checks if check.get("status") == "failure")
         elif kind in ("NonFatalError", "FatalError"):
             errors += 1
         elif kind == "EngineFinished":
@@ -127,12 +148,29 @@ def schemathesis_events(lines: Iterable[str]) -> tuple[frozenset[str], int, floa
 def harness_fuzz_work(results: Mapping[str, Any]) -> tuple[int, float]:
     """From a `lhv fuzz` results.json: the cases its fuzz steps sent and the seconds those steps took."""
     cases, seconds = 0, 0.0
+    for _, step in _fuzz_steps(results):
+        seconds += float(step.get("duration_s") or 0.0)
+        cases += next((int(found[1]) for line in step.get("actual", []) if (found := _CASES.match(str(line)))), 0)
+    return cases, seconds
+
+
+def harness_failures(results: Mapping[str, Any]) -> frozenset[Failed]:
+    """From a `lhv fuzz` results.json: the fuzz checks that failed in each operation's fuzz step (a step that sent
+    nothing, or broke without a failing fuzz check, is the harness's trouble, not a finding)."""
+    return frozenset((check["name"], operation) for operation, step in _fuzz_steps(results)
+                     for check in step.get("checks", [])
+                     if not check.get("passed") and str(check.get("name", "")).startswith("fuzz:")
+                     and check["name"] not in _NOT_FINDINGS)
+
+
+_NOT_FINDINGS = {"fuzz:cases-sent", "fuzz:checks"}
+_FUZZ_STEP = re.compile(r"^Fuzz (\S+ \S+) with ")  # "Fuzz POST /login with positive and negative requests …"
+
+
+def _fuzz_steps(results: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]]]:
     for plan in results.get("plans", []):
         for case in plan.get("cases", []):
             for step in case.get("steps", []):
-                if not str(step.get("action", "")).startswith("Fuzz "):
-                    continue
-                seconds += float(step.get("duration_s") or 0.0)
-                cases += next((int(found[1]) for line in step.get("actual", [])
-                               if (found := _CASES.match(str(line)))), 0)
-    return cases, seconds
+                found = _FUZZ_STEP.match(str(step.get("action", "")))
+                if found:
+                    yield found[1], step

@@ -29,6 +29,10 @@ TYPE_KEYS = ("contentType", "content_type")  # how an image object names its con
 DATA_KEY = "data"
 PADDED_BYTES = 2 * 1024 * 1024
 BROKEN_KINDS = ("truncated", "corrupt", "wrong-type", "not-an-image", "oversized", "padded", "bad-base64")
+VALID = "valid"
+# What CONTRACT.md §5 (and PLAN_011) says must be refused with 422: data that is not standard base64, or not a JPEG
+# or PNG matching its content type. A truncated, corrupt, padded or huge image is left to the device's judgement.
+REFUSED_KINDS = frozenset({"wrong-type", "not-an-image", "bad-base64"})
 _NOT_AN_IMAGE = b"%PDF-1.4 lhv fuzzing: this is not a JPEG or PNG image. " * 6
 
 
@@ -46,11 +50,18 @@ class SourceImage:
 
 @dataclass(frozen=True)
 class ImageVariant:
-    """What one image object carries: its content type, the text sent as data, and how it was made."""
+    """What one image object carries: its content type, the text sent as data, how it was made, and its kind
+    (VALID or one of BROKEN_KINDS)."""
 
     content_type: str
     data: str
     label: str
+    kind: str = VALID
+
+    @property
+    def refused(self) -> bool:
+        """True when the contract says a request carrying this image must be refused."""
+        return self.kind in REFUSED_KINDS
 
     def __repr__(self) -> str:
         return self.label
@@ -96,23 +107,24 @@ def broken_variants(images: tuple[SourceImage, ...]) -> st.SearchStrategy:
         if kind == "truncated":
             percent = draw_(st.integers(5, 95))
             return ImageVariant(kind_type, _text(raw[: max(8, len(raw) * percent // 100)]),
-                                f"{image.name} truncated to {percent} %")
+                                f"{image.name} truncated to {percent} %", kind)
         if kind == "corrupt":
             start = draw_(st.integers(32, max(33, len(raw) - 64)))
             garbage = draw_(st.binary(min_size=16, max_size=64))
             return ImageVariant(kind_type, _text(raw[:start] + garbage + raw[start + len(garbage):]),
-                                f"{image.name} with {len(garbage)} garbage bytes at {start}")
+                                f"{image.name} with {len(garbage)} garbage bytes at {start}", kind)
         if kind == "wrong-type":
             return ImageVariant(_other_type(kind_type), _text(raw),
-                                f"{image.name} labelled {_other_type(kind_type)}")
+                                f"{image.name} labelled {_other_type(kind_type)}", kind)
         if kind == "not-an-image":
-            return ImageVariant(kind_type, _text(_NOT_AN_IMAGE), f"text labelled {kind_type}")
+            return ImageVariant(kind_type, _text(_NOT_AN_IMAGE), f"text labelled {kind_type}", kind)
         if kind == "oversized":
             width, height = BOMB_SIZE
-            return ImageVariant("image/png", _text(decompression_bomb()), f"{width}×{height} PNG (decompression bomb)")
+            return ImageVariant("image/png", _text(decompression_bomb()), f"{width}×{height} PNG (decompression bomb)",
+                                kind)
         if kind == "padded":
             return ImageVariant(kind_type, _text(raw + b"\x00" * (PADDED_BYTES - len(raw))),
-                                f"{image.name} padded to {PADDED_BYTES // 1024} KiB")
+                                f"{image.name} padded to {PADDED_BYTES // 1024} KiB", kind)
         return draw_(_bad_base64(image))
 
     return draw()
@@ -130,12 +142,17 @@ def _bad_base64(image: SourceImage) -> st.SearchStrategy:
     for text in forms.values():
         SECRETS.add_image(text)
     return st.sampled_from(sorted(forms)).map(
-        lambda form: ImageVariant(image.content_type, forms[form], f"{image.name} as base64 with {form}"))
+        lambda form: ImageVariant(image.content_type, forms[form], f"{image.name} as base64 with {form}",
+                                  "bad-base64"))
 
 
-def image_variants(images: tuple[SourceImage, ...], content_type: str | None = None) -> st.SearchStrategy:
-    """Half valid images, half broken ones."""
-    return st.one_of(valid_variants(images, content_type), broken_variants(images))
+def image_variants(images: tuple[SourceImage, ...], content_type: str | None = None,
+                   broken_one_in: int = 2) -> st.SearchStrategy:
+    """Valid images, and one in broken_one_in (half, by default) broken."""
+    if broken_one_in == 2:
+        return st.one_of(valid_variants(images, content_type), broken_variants(images))
+    return st.integers(1, broken_one_in).flatmap(
+        lambda drawn: broken_variants(images) if drawn == 1 else valid_variants(images, content_type))
 
 
 def is_image_object(node: Any) -> bool:
@@ -155,12 +172,20 @@ def image_paths(body: Any, path: tuple = ()) -> list[tuple]:
 
 
 def with_images(body: Any, draw: Any, images: tuple[SourceImage, ...], *, negative: bool) -> tuple[Any, list[str]]:
-    """A copy of body whose image objects carry drawn variants, and a label per image.
+    """A copy of body whose image objects carry drawn variants, and a label per image (with_variants())."""
+    changed, variants = with_variants(body, draw, images, negative=negative)
+    return changed, [variant.label if isinstance(variant, ImageVariant) else variant for variant in variants]
+
+
+def with_variants(body: Any, draw: Any, images: tuple[SourceImage, ...], *, negative: bool,
+                  broken_one_in: int = 2) -> tuple[Any, list[ImageVariant | str]]:
+    """A copy of body whose image objects carry drawn variants (one in broken_one_in broken), and per image its
+    variant (or, where the data was left as generated, a label saying so).
 
     In negative mode only a string `data` is replaced (by a valid image of the object's own
     content type), so whatever made the body invalid stays as schemathesis generated it.
     """
-    labels: list[str] = []
+    variants: list[ImageVariant | str] = []
 
     def walk(node: Any) -> Any:
         if is_image_object(node):
@@ -179,13 +204,13 @@ def with_images(body: Any, draw: Any, images: tuple[SourceImage, ...], *, negati
             if isinstance(node[DATA_KEY], str):
                 variant = draw(valid_variants(images, declared))
                 out[DATA_KEY] = variant.data
-                labels.append(variant.label)
+                variants.append(variant)
             else:
-                labels.append(f"data as generated ({type(node[DATA_KEY]).__name__})")
+                variants.append(f"data as generated ({type(node[DATA_KEY]).__name__})")
             return out
-        variant = draw(image_variants(images))
+        variant = draw(image_variants(images, broken_one_in=broken_one_in))
         out[type_key], out[DATA_KEY] = variant.content_type, variant.data
-        labels.append(variant.label)
+        variants.append(variant)
         return out
 
-    return walk(body), labels
+    return walk(body), variants

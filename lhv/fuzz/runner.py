@@ -10,10 +10,24 @@ rejected; authentication not ignored. The harness adds what schemathesis cannot 
 * bearer routes get a token of the profile's user from `Api.token`, which logs in again before
   the token's lifetime runs out, so long runs stay authenticated;
 * image objects carry drawn image variants (lhv.fuzz.images) instead of random base64, and
-  half of the positive clinical requests are valid requests of the contract's space, so
-  responses past validation are fuzzed too;
+  three in four clinical requests are of the contract's space (lhv.fuzz.contract): valid ones in
+  positive mode, valid ones broken in one named way in negative mode, so responses past
+  validation are fuzzed too, and judged by what the contract says of them (lhv.fuzz.judges);
+* an operation's time share is split between its positive and negative cases as its cases are,
+  so a time budget that runs out first still fuzzes both;
+* every answer is also judged by the contract's rules for all answers: transport and disclosure
+  headers, error bodies, no credentials or image data echoed; a registration by the fuzzing
+  (ordinary) user is refused; some requests carry a foreign Origin, which no CORS grant may name;
 * ignored authentication is probed through the same client (schemathesis's own probe opens a
-  session of its own, which would bypass pacing, trust store and evidence).
+  session of its own, which would bypass pacing, trust store and evidence), with forged tokens
+  (alg none, signature stripped or tampered) besides a missing and an invalid one; each must get
+  401 with WWW-Authenticate: Bearer (CONTRACT.md §3), not merely a refusal;
+* each path is sent the methods the document does not give it (PUT, PATCH, DELETE, TRACE) once:
+  each must get a 4xx;
+* the login route is sent, once, a password no account has under the fuzzing user's own name (the
+  `sub` of its token, CONTRACT.md §3), under a name of no account, and under names with an
+  apostrophe and a letter outside ASCII: none gets a token or a 5xx, and the first two get the same
+  answer. The user's account sees one failed login, far below any lockout threshold.
 
 Each failure keeps the check, the seed, the example's number, the images it carried, a curl line
 (token and image data redacted) and its exchanges; passing cases are counted, not kept.
@@ -21,11 +35,9 @@ Each failure keeps the check, the seed, the example's number, the images it carr
 
 from __future__ import annotations
 
-import base64
-import dataclasses
 import itertools
 import random
-import re
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -46,23 +58,36 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
                                                status_code_conformance)
 
 from lhv.contract.dialects import Dialect
+from lhv.core.errors import TargetError
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Exchange, Step
+from lhv.fuzz import judges
+from lhv.fuzz.contract import ContractRequest, broken_contract_requests, contract_bodies, with_body
 from lhv.fuzz.curl import curl_line
-from lhv.fuzz.images import SourceImage, image_paths, with_images
+from lhv.fuzz.images import SourceImage, image_paths, with_variants
+from lhv.fuzz.judges import HARNESS_CHECKS, TRANSPORT_HEADERS, HarnessFailure, Sent
+from lhv.fuzz.judges import transport_failures as _transport_failures  # noqa: F401 (its tests' name)
 from lhv.fuzz.transport import session_for
 from lhv.core.http import RecordingClient
-from lhv.contract.intents import Image
 from lhv.core.secrets import SECRETS
+from lhv.security import forgery
 
-CHECK_NAMES = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
-               "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
-               "ignored_auth")
+__all__ = ["CHECK_NAMES", "NO_ANSWER", "TRANSPORT_HEADERS", "Allocation", "FuzzBudget", "FuzzFailure", "Fuzzer",
+           "OperationRun", "allocate", "contract_bodies"]
+
+SCHEMATHESIS_CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
+                       "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
+                       "ignored_auth")
+CHECK_NAMES = SCHEMATHESIS_CHECKS + HARNESS_CHECKS  # in the order a step lists them
 NO_ANSWER = "no_answer"  # not a schemathesis check: the target did not answer a generated request
-TRANSPORT_HEADERS = "transport_headers"  # not a schemathesis check: every answer's HSTS and nosniff (CONTRACT.md §1)
-HSTS_MIN_AGE = 15_552_000  # 180 days
 MESSAGE_LIMIT = 1500
 _INVALID_TOKEN = "lhv-invalid-token"
 _STOP_AFTER_SILENCE = 3  # consecutive unanswered requests end an operation's fuzzing
+UNDOCUMENTED_METHODS = ("PUT", "PATCH", "DELETE", "TRACE")  # each sent once to every path that lacks it
+# Of the clinical requests, this share (3 in 4) is of the contract's space: past validation, with answers the harness
+# can judge; the rest is schemathesis's own generation. A contract request's images are broken one time in four.
+CONTRACT_SHARE = (3, 4)
+_FORGERIES = {"alg none and no signature": forgery.alg_none, "its signature stripped": forgery.stripped,
+              "its signature tampered with": forgery.tampered}
 
 
 class _BudgetSpent(Exception):
@@ -186,10 +211,14 @@ class Fuzzer:
         self.base_url, self.client, self.dialect, self.token = base_url, client, dialect, token
         self.images, self.budget, self.ca_file = images, budget, ca_file
         self.contract_bodies = contract_bodies or {}
-        self.session, _ = session_for(client)
+        self.broken_bodies = broken_contract_requests(dialect, images) if contract_bodies else {}
+        self.session, self.adapter = session_for(client)
         self.allocations = {a.label: a for a in allocate(
             [(op.label, op.body is not None and len(op.body) > 0) for op in self.operations], budget)}
         self._auth_confirmed: set[str] = set()
+        self._methods_probed: set[str] = set()
+        self._probe_failures: list[Failure] = []  # what the auth probe of the current case found beyond ignored_auth
+        self._last_probe: Any = None  # the reply to the harness's last request of its own (_probe)
 
     def close(self) -> None:
         """Closes the requests session (the recording client is the caller's)."""
@@ -201,10 +230,19 @@ class Fuzzer:
         outcome = OperationRun(operation.label, allocation)
         started = time.monotonic()
         deadline = started + allocation.seconds
+        if operation.path not in self._methods_probed:
+            self._methods_probed.add(operation.path)
+            self._probe_methods(operation, outcome, deadline)
+        if _intent_of(self.dialect, operation) == "login":
+            self._try_wrong_passwords(operation, outcome)
+        # Each mode's time ends where its share of the cases would: a slow positive half leaves the negative its time.
+        planned = allocation.positive + allocation.negative
+        ends = {GenerationMode.POSITIVE: started + allocation.seconds * allocation.positive / max(planned, 1),
+                GenerationMode.NEGATIVE: deadline}
         for mode, count in ((GenerationMode.POSITIVE, allocation.positive),
                             (GenerationMode.NEGATIVE, allocation.negative)):
-            if count and (time.monotonic() < deadline or outcome.cases == 0):
-                self._run_mode(operation, mode, count, deadline, outcome)
+            if count and (time.monotonic() < ends[mode] or outcome.cases == 0):
+                self._run_mode(operation, mode, count, ends[mode], outcome)
         outcome.seconds = time.monotonic() - started
         if time.monotonic() >= deadline and outcome.cases < allocation.positive + allocation.negative:
             outcome.notes.append(f"{operation.label}: the time share ({allocation.seconds:.1f} s) ran out after "
@@ -244,8 +282,10 @@ class Fuzzer:
     def _send_one(self, operation: Any, mode: GenerationMode, number: int, case: Any, data: st.DataObject,
                   outcome: OperationRun, silent: list[int]) -> None:
         negative = mode.is_negative
-        labels = self._prepare_body(operation, case, data, negative)
-        headers = {"Authorization": f"Bearer {self.token()}"} if self._requires_bearer(operation) else {}
+        sent = self._prepare(operation, case, data, negative)
+        headers = {"Authorization": f"Bearer {sent.token}"} if sent.token else {}
+        if sent.origin:
+            headers["Origin"] = sent.origin
         scratch = CaseEvidence(steps=[Step(0, operation.label, "", verdict="running")])
         reset = CURRENT_CASE.set(scratch)
         failures: list[Failure] = []
@@ -253,14 +293,15 @@ class Fuzzer:
         checks = self._checks(operation)
         try:
             response = case.call(base_url=self.base_url, session=self.session, headers=headers)
-            status = response.status_code
+            status, reply = response.status_code, self.adapter.last_reply  # before any probe sends again
             try:
                 case.validate_response(response, checks=checks, headers=headers,
                                        transport_kwargs={"base_url": self.base_url, "session": self.session,
                                                          "headers": headers})
             except FailureGroup as group:
                 failures = list(group.exceptions)
-            failures += _transport_failures(operation.label, response.headers)
+            failures += self._probe_failures + self._judge(operation, status, reply, sent, outcome)
+            self._probe_failures = []
             silent[0] = 0
         except requests.ConnectionError as exc:
             silent[0] += 1
@@ -272,26 +313,56 @@ class Fuzzer:
         if status is not None:
             outcome.statuses[status] += 1
             applied = {_check_name(check) for check in checks} - {"ignored_auth"}
-            if operation.label in self._auth_confirmed:  # probed after a 2xx: refused without and with a bad token
-                applied.add("ignored_auth")
+            if operation.label in self._auth_confirmed:  # probed after a 2xx: refused without and with bad tokens
+                applied |= {"ignored_auth", judges.BEARER_REFUSAL}
             outcome.checks |= applied - (set() if negative else {"negative_data_rejection"})
+        labels = judges.labels(sent.variants)
         for failure in failures:
             self._keep_failure(outcome, failure, mode, number, status, labels, exchanges)
 
-    def _prepare_body(self, operation: Any, case: Any, data: st.DataObject, negative: bool) -> tuple[str, ...]:
-        """Puts image variants (and, half the time, a valid contract request) into the case's body."""
+    def _judge(self, operation: Any, status: int, reply: Any, sent: Sent, outcome: OperationRun) -> list[Failure]:
+        """The harness's own judgements of one answer (lhv.fuzz.judges); notes in outcome.checks which judged."""
+        label, headers = operation.label, reply.headers
+        found = [*judges.transport_failures(label, headers), *judges.disclosure_failures(label, headers, sent.origin),
+                 *judges.echo_failures(label, status, headers, reply.text, sent),
+                 *judges.error_body_failures(label, status, headers, reply.text, sent)]
+        applied = {judges.TRANSPORT_HEADERS, judges.DISCLOSURE_HEADERS, judges.SECRETS_ECHOED}
+        if status >= 400:
+            applied.add(judges.ERROR_BODY)
+        if sent.contract is not None:
+            found += judges.contract_failures(label, reply, sent, self.dialect)
+            if sent.contract.breakage or sent.refused_images:
+                applied.add(judges.CONTRACT_REFUSAL)
+            elif sent.images_valid:
+                applied.add(judges.CONTRACT_REPLY)
+        if _intent_of(self.dialect, operation) == "register":
+            found += judges.admin_only_failures(label, status)
+            applied.add(judges.ADMIN_ONLY)
+        outcome.checks |= applied
+        return found
+
+    def _prepare(self, operation: Any, case: Any, data: st.DataObject, negative: bool) -> Sent:
+        """Puts image variants (and, CONTRACT_SHARE of the time, a request of the contract's space: valid in positive
+        mode, broken one named way in negative mode) into the case's body; returns what the harness knows of it."""
         body = case.body
-        intent = _intent_of(self.dialect, operation)
-        contract = self.contract_bodies.get(intent or "")
-        if not negative and contract is not None and data.draw(st.booleans(), label="contract request"):
-            body = data.draw(contract, label="contract request")
-        if isinstance(body, (dict, list)) and image_paths(body):
-            body, labels = with_images(body, lambda strategy: data.draw(strategy), self.images, negative=negative)
-            case.body = body  # assignment (not an in-place edit) makes schemathesis revalidate the case
-            return tuple(labels)
+        intent = _intent_of(self.dialect, operation) or ""
+        contract: ContractRequest | None = None
+        built = (self.broken_bodies if negative else self.contract_bodies).get(intent)
+        if built is not None and data.draw(st.integers(1, CONTRACT_SHARE[1]), label="contract request") \
+                <= CONTRACT_SHARE[0]:
+            contract = data.draw(built, label="contract request")
+            body = contract.body
+        variants: list = []
+        if isinstance(body, (dict, list)) and image_paths(body) and (contract is None or contract.breakage is None):
+            body, variants = with_variants(body, lambda strategy: data.draw(strategy), self.images,
+                                           negative=negative, broken_one_in=4 if contract else 2)
+            contract = contract and with_body(contract, body)
         if body is not case.body:
-            case.body = body
-        return ()
+            case.body = body  # assignment (not an in-place edit) makes schemathesis revalidate the case
+        password = body.get("password") if isinstance(body, dict) else None
+        origin = judges.FOREIGN_ORIGIN if data.draw(st.integers(0, 3), label="foreign Origin") == 0 else None
+        return Sent(body, self.token() if self._requires_bearer(operation) else None,
+                    password if isinstance(password, str) else None, tuple(variants), contract, origin)
 
     def _checks(self, operation: Any) -> list[Callable]:
         checks = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -305,16 +376,92 @@ class Fuzzer:
         if not 200 <= response.status_code < 300 or case.operation.label in self._auth_confirmed:
             return None
         probe = case.derive(headers={k: v for k, v in case.headers.items() if k.lower() != "authorization"})
-        for scenario, headers in ((AuthScenario.NO_AUTH, {}),
-                                  (AuthScenario.INVALID_AUTH, {"Authorization": f"Bearer {_INVALID_TOKEN}"})):
+        for scenario, what, token in self._auth_probes():
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
             answer = probe.call(base_url=self.base_url, session=self.session, headers=headers)
             if answer.status_code not in (401, 403):
-                what = "without a token" if scenario == AuthScenario.NO_AUTH else "with an invalid token"
                 raise IgnoredAuth(operation=case.operation.label, scenario=scenario,
                                   message=f"Expected 401 or 403 {what}, got {answer.status_code} "
                                           f"for {case.operation.label}")
+            self._probe_failures += judges.bearer_refusal_failures(case.operation.label, f"a request {what}",
+                                                                   answer.status_code, answer.headers)
         self._auth_confirmed.add(case.operation.label)
         return None
+
+    def _auth_probes(self) -> list[tuple[AuthScenario, str, str | None]]:
+        """(scenario, what, token): no token, an invalid one, and the user's token forged (CONTRACT.md §3)."""
+        probes = [(AuthScenario.NO_AUTH, "without a token", None),
+                  (AuthScenario.INVALID_AUTH, "with an invalid token", _INVALID_TOKEN)]
+        genuine = self.token()
+        for what, forge in _FORGERIES.items():
+            try:
+                forged = forge(genuine)
+            except ValueError:  # not a JWT: the contract's tokens are, and status checks say so elsewhere
+                continue
+            SECRETS.add(forged, "token")
+            probes.append((AuthScenario.INVALID_AUTH, f"with the user's token forged ({what})", forged))
+        return probes
+
+    def _probe_methods(self, operation: Any, outcome: OperationRun, deadline: float) -> None:
+        """Sends the path each method the document does not give it, once: each must get a 4xx (never 2xx, 5xx).
+        Stops at the operation's deadline, or once a probe goes unanswered."""
+        documented = {op.method.upper() for op in self.operations if op.path == operation.path}
+        token = self.token() if any(self._requires_bearer(op) for op in self.operations
+                                    if op.path == operation.path) else None
+        for number, method in enumerate(m for m in UNDOCUMENTED_METHODS if m not in documented):
+            if number and time.monotonic() >= deadline:
+                return
+            status, exchanges = self._probe(method, operation.path, token=token)
+            outcome.checks.add(judges.UNDOCUMENTED_METHOD)
+            for failure in judges.method_failures(f"{method} {operation.path}", method, status):
+                self._keep_failure(outcome, failure, GenerationMode.NEGATIVE, number + 1, status, (), exchanges)
+            if status is None:
+                return
+
+    def _try_wrong_passwords(self, operation: Any, outcome: OperationRun) -> None:
+        """Logs in with a password no account has, under the user's own name (its token's `sub`), a name of no
+        account, and names with an apostrophe and a letter outside ASCII (login_failures judges them); stops at the
+        first that goes unanswered."""
+        mark = secrets.token_hex(4)
+        password = f"lhv-fuzz-wrong-{secrets.token_urlsafe(12)}"  # a password no account is given
+        SECRETS.add(password, "password")
+        names = [("a name of no account", f"lhv-nobody-{mark}@example.test", True),
+                 ("a name with an apostrophe", f"o'lhv-{mark}@example.test", False),
+                 ("a name outside ASCII", f"j\u00f6rg-lhv-{mark}@example.test", False)]
+        subject = _subject(self.token())
+        if subject:
+            names.insert(0, ("the user's own name", subject, True))
+        else:
+            outcome.notes.append(f"{operation.label}: the user's token names no subject (`sub`): no wrong password "
+                                 "was tried under its name")
+        tries, exchanges = [], []
+        for what, name, alike in names:
+            form = self.dialect.login_form(name, password)
+            status, sent = self._probe(operation.method.upper(), operation.path, form=form)
+            tries.append(judges.LoginTry(what, status, self._last_probe.text if self._last_probe else "", alike))
+            exchanges += sent
+            if status is None:  # a target that does not answer is not asked again (the no-answer is the finding)
+                break
+        outcome.checks.add(judges.LOGIN_REFUSAL)
+        for failure in judges.login_failures(operation.label, tries):
+            self._keep_failure(outcome, failure, GenerationMode.POSITIVE, 1, None, (), exchanges)
+
+    def _probe(self, method: str, path: str, *, token: str | None = None,
+               form: dict[str, str] | None = None) -> tuple[int | None, list[Exchange]]:
+        """Sends one request of the harness's own (not generated); returns its status (None: no answer) and the
+        exchanges it made. The reply is kept in self._last_probe."""
+        scratch = CaseEvidence(steps=[Step(0, f"{method} {path}", "", verdict="running")])
+        reset = CURRENT_CASE.set(scratch)
+        self._last_probe = None
+        try:
+            self._last_probe = self.client.request(method, "", url=self.base_url.rstrip("/") + path, token=token,
+                                                   form=form)
+            status = self._last_probe.status
+        except TargetError:
+            status = None
+        finally:
+            CURRENT_CASE.reset(reset)
+        return status, scratch.steps[0].exchanges + scratch.loose_exchanges
 
     def _requires_bearer(self, operation: Any) -> bool:
         return bool(operation.definition.raw.get("security", self.schema.raw_schema.get("security", [])))
@@ -335,20 +482,7 @@ class Fuzzer:
             exchanges))
 
 
-class _HarnessFailure(Failure):
-    """A failure the harness finds itself, beside schemathesis's checks: its title and severity are the class's."""
-
-    title = ""
-    severity_name = "MEDIUM"
-
-    def __init__(self, operation: str, detail: str):
-        from schemathesis.core.failures import Severity
-
-        super().__init__(operation=operation, title=self.title, message=detail,
-                         severity=Severity[self.severity_name])
-
-
-class _NoAnswer(_HarnessFailure):
+class _NoAnswer(HarnessFailure):
     """The target did not answer a generated request (the connection failed or was dropped)."""
 
     checks = (NO_ANSWER,)
@@ -357,31 +491,14 @@ class _NoAnswer(_HarnessFailure):
     severity_name = "CRITICAL"
 
 
-class _TransportHeaders(_HarnessFailure):
-    """An answer lacks the transport headers the contract asks of every HTTPS answer."""
-
-    checks = (TRANSPORT_HEADERS,)
-    kind_title = "Transport headers"
-    title = "An answer lacks HSTS or nosniff"
-
-
-def _transport_failures(operation: str, headers: Any) -> list[Failure]:
-    """Strict-Transport-Security with max-age ≥ 180 days and X-Content-Type-Options: nosniff, on every answer."""
-    hsts = _header(headers, "strict-transport-security")
-    age = re.search(r"(?i)max-age\s*=\s*\"?(\d+)", hsts)
-    problems = [] if age and int(age.group(1)) >= HSTS_MIN_AGE else [
-        f"Strict-Transport-Security is {hsts or 'missing'!r}, expected max-age ≥ {HSTS_MIN_AGE}"]
-    if _header(headers, "x-content-type-options").strip().lower() != "nosniff":
-        problems.append("X-Content-Type-Options: nosniff is missing")
-    return [_TransportHeaders(operation, "; ".join(problems))] if problems else []
-
-
-def _header(headers: Any, name: str) -> str:
-    """A header's value from schemathesis's response headers (name → list of values), any case."""
-    for key, value in headers.items():
-        if key.lower() == name:
-            return ", ".join(value) if isinstance(value, (list, tuple)) else str(value)
-    return ""
+def _subject(token: str) -> str | None:
+    """The `sub` claim of a JWT, read without verifying it (the harness's own token: CONTRACT.md §3 says it is the
+    user's e-mail), or None."""
+    try:
+        subject = forgery.split(token)[1].get("sub")
+    except ValueError:
+        return None
+    return subject if isinstance(subject, str) and subject else None
 
 
 def _check_name(check: Callable) -> str:
@@ -393,27 +510,3 @@ def _intent_of(dialect: Dialect, operation: Any) -> str | None:
         if route.method.lower() == operation.method.lower() and route.path == operation.path:
             return intent
     return None
-
-
-def contract_bodies(dialect: Dialect, images: tuple[SourceImage, ...]) -> dict[str, st.SearchStrategy]:
-    """Valid requests of the contract's space for the clinical intents, built by the dialect."""
-    from lhv.fuzz.severity_space import valid_requests
-
-    stand_in = tuple(Image(image.content_type, "", image.name) for image in images)
-    with_data = {image.name: image for image in images}
-
-    def filled(example: Any) -> dict:
-        source = with_data[example.request.image.source]
-        image = Image(source.content_type, _text(source), source.name)
-        return dialect.severity_body(dataclasses.replace(example.request, image=image))
-
-    diagnosis = st.lists(st.sampled_from(images), min_size=1, max_size=5).map(
-        lambda chosen: dialect.diagnosis_body([Image(i.content_type, _text(i), i.name) for i in chosen],
-                                              "fuzz-subject"))
-    return {"diagnose": diagnosis, "assess_severity": valid_requests(stand_in).map(filled)}
-
-
-def _text(image: SourceImage) -> str:
-    text = base64.b64encode(image.raw).decode("ascii")
-    SECRETS.add_image(text)
-    return text
