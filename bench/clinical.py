@@ -10,10 +10,10 @@ import json
 
 import httpx
 
-from lhv.device.launcher import RunningDevice
 from lhv.contract.dialects import Dialect
 from lhv.contract.intents import Image, SeverityRequest
 from lhv.contract.payloads import IMAGES_DIR
+from lhv.device.launcher import RunningDevice
 
 DIAGNOSIS_IMAGES = ("psoriasis.jpg", "acne.jpg", "melanoma.jpg", "urticaria.jpg", "vitiligo.jpg")
 # A psoriasis lesion on the front of the trunk scored with APASI: a zone and one patient answer.

@@ -7,9 +7,9 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from lhv.core.secrets import SECRETS
 from lhv.device.launcher import RunningDevice, start_device
 from lhv.device.settings import DeviceSettings
-from lhv.core.secrets import SECRETS
 
 UNLIMITED = 10**9  # the limits would otherwise answer 429 within the first window
 

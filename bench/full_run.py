@@ -205,9 +205,9 @@ def memory_rows(run: FullRun) -> list[Row]:
                                  + " (over the largest seen in the plans before it)")
     images = run.redaction_images
     if images.get("count"):
-        rows[0].notes.append(f"at the end the redaction registry (lhv.core.secrets.SECRETS) held {images['count']} image "
-                             f"texts, {images['chars'] / 2**20:.0f} MiB of characters: it keeps every image text "
-                             "registered during the run")
+        rows[0].notes.append(f"at the end the redaction registry (lhv.core.secrets.SECRETS) held {images['count']} "
+                             f"image texts, {images['chars'] / 2**20:.0f} MiB of characters: it keeps every image "
+                             "text registered during the run")
     if not rows[0].met:
         start = run.rss_by_plan_mib.get("before the plans")
         grown = _growth(run)

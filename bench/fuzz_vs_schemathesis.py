@@ -39,8 +39,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.fuzz_kills import (KILLED, UNJUDGED, ToolRun, clean_judges, counted, goal_met, harness_failures,
-                              harness_fuzz_work, judge, merged, ratio, schemathesis_events, shown, stratified)
+from bench.fuzz_kills import (
+    KILLED,
+    UNJUDGED,
+    ToolRun,
+    clean_judges,
+    counted,
+    goal_met,
+    harness_failures,
+    harness_fuzz_work,
+    judge,
+    merged,
+    ratio,
+    schemathesis_events,
+    shown,
+    stratified,
+)
 from bench.rows import Row, not_measured, ratio_row
 
 REPO = Path(__file__).resolve().parents[1]
@@ -160,10 +174,10 @@ def chosen_targets(faults: int | None, mutants: int | None, dialects: tuple[str,
 @contextmanager
 def served(target: Target, scratch: Path) -> Iterator:
     """A fresh reference device for the target, stopped and its state (credentials too) removed afterwards."""
+    from lhv.core.secrets import SECRETS
     from lhv.device.launcher import start_device
     from lhv.device.mutants import mutated_settings
     from lhv.device.settings import DeviceSettings
-    from lhv.core.secrets import SECRETS
 
     state = Path(tempfile.mkdtemp(prefix="device-", dir=scratch))
     settings = mutated_settings(DeviceSettings(

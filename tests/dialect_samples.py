@@ -6,10 +6,10 @@ import json
 
 import httpx
 
-from lhv.core.evidence import Exchange
-from lhv.core.http import Reply
 from lhv.contract.intents import Image, SeverityRequest
 from lhv.contract.payloads import IMAGES_DIR
+from lhv.core.evidence import Exchange
+from lhv.core.http import Reply
 
 IMAGE = Image.from_file(IMAGES_DIR / "atopic_dermatitis.jpg")
 SEED_1 = SeverityRequest(IMAGE, "EA80", "Atopic dermatitis", "arm_left", ("apasi", "ascorad"),

@@ -31,9 +31,9 @@ from urllib.parse import parse_qsl, quote
 
 import pytest
 
-from lhv.device import pki
 from lhv.core.errors import TargetError
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
+from lhv.device import pki
 
 MODES = ("yes-man", "silent-after-accept", "silent-after-tls", "trickling", "huge", "malformed", "malformed-json",
          "echoing")
@@ -114,7 +114,7 @@ class HostileServer:
         self._live: set[socket.socket] = set()
         self._threads: list[threading.Thread] = []
 
-    def start(self) -> "HostileServer":
+    def start(self) -> HostileServer:
         """Starts accepting connections."""
         self._spawn(self._accept_loop)
         return self
@@ -130,7 +130,7 @@ class HostileServer:
             thread.join(grace_s)
         self._listener.close()
 
-    def __enter__(self) -> "HostileServer":
+    def __enter__(self) -> HostileServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

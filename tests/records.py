@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from lhv.session.run import RunState
-from lhv.session.profile import embedded_profile
 from lhv.record.roles import RecordSection
 from lhv.record.writer import write_record
+from lhv.session.profile import embedded_profile
+from lhv.session.run import RunState
 
-RUN_STARTED = dt.datetime(2026, 12, 6, 7, 0, 0, tzinfo=dt.timezone.utc)
+RUN_STARTED = dt.datetime(2026, 12, 6, 7, 0, 0, tzinfo=dt.UTC)
 
 
 def offline_record(reports: Path, *, run_id: str = "20261206T070000Z-test", record: RecordSection | None = None,

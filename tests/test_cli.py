@@ -57,7 +57,8 @@ def test_device_faults_lists_each_fault_with_its_plans(capsys):
 def test_plain_pytest_runs_the_same_plans_and_writes_a_record(tmp_path):
     reports = tmp_path / "reports"
     done = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "lhv.plans", "-p", "no:cacheprovider",
-                           "--lhv-plan", "PLAN_001", "--lhv-reports-dir", str(reports), "--lhv-fault", "user-enumeration"],
+                           "--lhv-plan", "PLAN_001", "--lhv-reports-dir", str(reports),
+                           "--lhv-fault", "user-enumeration"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     (record,) = reports.iterdir()
@@ -68,8 +69,8 @@ def test_plain_pytest_runs_the_same_plans_and_writes_a_record(tmp_path):
 def test_the_pytest_configuration_needs_no_test_only_plugin(tmp_path):
     """`pip install -e .` has no pytest-xdist: the shared pytest options must not need it (README's first command)."""
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:xdist.looponfail", "--co", "-q",
-                           "verification", "--lhv-reports-dir", str(tmp_path)], capture_output=True, text=True, timeout=120,
-                          check=False)
+                           "verification", "--lhv-reports-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from jsonschema import Draft202012Validator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
 from lhv.contract import oracle
 from lhv.contract.tables import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE

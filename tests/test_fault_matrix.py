@@ -3,9 +3,9 @@
 A fault is a defect of the device's domain, not of one API shape, so the matrix runs for both
 dialects: the plan dialect for every fault, and v2 (the device started with `--dialect v2`, the
 harness using V2Dialect) for every fault whose behaviour passes through the dialect's requests,
-replies or routes: the clinical, authentication and security areas (V2_AREAS); and v1 for the clinical faults. Transport,
-account-storage, rate-limit and availability faults act below the request shapes, identically in
-both dialects; running them twice would double the suite's time for no new evidence (issue 11).
+replies or routes: the clinical, authentication and security areas (V2_AREAS); and v1 for the clinical
+faults. Transport, account-storage, rate-limit and availability faults act below the request shapes, identically in
+every dialect; running them twice would double the suite's time for no new evidence (issue 11).
 
 An evidence fault (lhv/device/fault_areas/evidence.py) leaves the device clean and hands the run wrong evidence
 to read instead; it runs like any other. Each plan must end with the verdict the fault declares: failed, or

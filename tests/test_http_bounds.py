@@ -20,15 +20,15 @@ import httpcore
 import pytest
 import requests
 
-from lhv.core.bounds import Body, Deadline, _clamped, deadline
 from lhv.contract.dialects.base import Route
+from lhv.core.bounds import Body, Deadline, _clamped, deadline
 from lhv.core.errors import TargetError
+from lhv.core.http import DeadlinePassed, RecordingClient, redact_body
+from lhv.core.secrets import SECRETS
 from lhv.fuzz.transport import session_for
 from lhv.harness.transport_steps import PlainRoute, send_plain
-from lhv.core.http import DeadlinePassed, RecordingClient, redact_body
 from lhv.logs.sources import HttpLog
 from lhv.session.profile import TargetSection
-from lhv.core.secrets import SECRETS
 from tests.hostile import SLACK_S, HostileServer, encodings, ends_within, huge_body_sha256, in_case
 
 DEADLINE_S = 2.0
@@ -70,7 +70,7 @@ def test_a_trickle_over_plain_http_is_cut_off_and_is_not_taken_for_a_refusal(hos
         for server in (plain, silent):
             where = PlainRoute(server.base_url + "/login", "127.0.0.1", "/login")
             outcome, taken = ends_within(DEADLINE_S + SLACK_S, server,
-                                         lambda: send_plain(api, route, where, "plain HTTP refused"))
+                                         lambda where=where: send_plain(api, route, where, "plain HTTP refused"))
             assert isinstance(outcome, DeadlinePassed), f"{server.mode}: {outcome!r}"
 
 

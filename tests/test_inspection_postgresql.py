@@ -5,10 +5,10 @@ import pytest
 
 from lhv.checks.credentials import hashes_differ, is_salted_slow_hash, meets_minimums, stored_is_not_password
 from lhv.checks.hashes import load_minimums, recognise
-from lhv.device.users import PasswordScheme
 from lhv.core.errors import CheckFailed, TargetError
-from lhv.inspection.hooks import SqlHook
 from lhv.core.secrets import SECRETS
+from lhv.device.users import PasswordScheme
+from lhv.inspection.hooks import SqlHook
 from tests.pg import postgres_server
 
 PASSWORD = "one password for two users"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from lhv.app.cli import main
-from lhv.session.target import Target
 from lhv.core.secrets import SECRETS, find_leaks
+from lhv.session.target import Target
 
 pytestmark = pytest.mark.slow
 

@@ -24,11 +24,11 @@ import pytest
 from pydantic import BaseModel
 
 from lhv.contract import intents
-from lhv.contract.tables import BODY_SITES, SCORING_SYSTEMS
-from lhv.device.clinical import plan_shape, v1_shape, v2_shape
 from lhv.contract.dialects import dialect_named
 from lhv.contract.intents import Image, SeverityRequest
 from lhv.contract.spelling import v1_site, v1_system, v2_item, v2_site
+from lhv.contract.tables import BODY_SITES, SCORING_SYSTEMS
+from lhv.device.clinical import plan_shape, v1_shape, v2_shape
 
 REPO = Path(__file__).resolve().parents[1]
 PLANS = sorted((REPO / "verification").glob("plan_*.py"))

@@ -1,6 +1,7 @@
 """With the production limits (100/60 s, 1000/60 s) on the embedded device, every plan passes without a stray 429.
 
-Opt-in (it takes minutes: each burst plan waits out 60-second windows): LHV_SLOW=1 pytest tests/test_production_limits.py
+Opt-in (it takes minutes: each burst plan waits out 60-second windows):
+LHV_SLOW=1 pytest tests/test_production_limits.py
 """
 
 import os

@@ -5,11 +5,11 @@ import time
 
 import pytest
 
-from lhv.device.launcher import start_device
-from lhv.device.settings import DeviceSettings
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
 from lhv.core.http import RecordingClient
 from lhv.core.pacing import RatePacer, budgets_for
+from lhv.device.launcher import start_device
+from lhv.device.settings import DeviceSettings
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lhv.contract import catalog
 from lhv.app.cli import main
+from lhv.contract import catalog
 from lhv.record.integrity import MANIFEST, write_manifest
 from lhv.record.roles import RecordSection, RolesSection, run_roles
 from lhv.record.signatures import entry_sha256

@@ -25,9 +25,7 @@ LAYOUT = "release-1.1.0.0"
 FAULTS = [("token-for-wrong-password", "plan"), ("no-anonymous-limit", "plan"), ("log-missing-user", "plan"),
           ("first-image-only", "plan"), ("wrong-zone-factor", "plan"), ("slow-health", "plan"),
           ("wrong-zone-factor", "v2"),
-          pytest.param("http-served-clinical", "plan", marks=pytest.mark.xfail(
-              strict=True, reason="lhv/device/server.py switches the fault on for the default clinical paths "
-                                  "(CLINICAL_PATHS), not the mapped ones: the device is not faulty under the layout"))]
+          ("http-served-clinical", "plan")]
 
 
 def _layout_profile(tmp_path: Path, dialect: str = "plan") -> Path:

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from lhv.record import integrity
 from lhv.app.selftest import QUICK
+from lhv.record import integrity
 
 pytestmark = pytest.mark.slow
 

@@ -13,11 +13,12 @@ PLAN_001/002/004/005's and with the customer's own confirmations.
 
 import pytest
 
-from lhv.checks.replies import detail_list, header_present, jwt_claims, status_is
 from lhv.checks.outcomes import require
+from lhv.checks.replies import detail_list, header_present, jwt_claims, status_is
+from lhv.clinical.reports import check_diagnosis_report, check_severity_report
 from lhv.contract.tables import BODY_SITE_BY_CODE, BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
 from lhv.core.errors import Inconclusive, NotApplicable
-from lhv.harness.clinical_steps import check_diagnosis_report, check_severity_report, expect_payload_outcome
+from lhv.harness.clinical_steps import expect_payload_outcome
 from lhv.harness.transport_steps import REDIRECTS, plain_route, require_https_redirect_or_refusal, send_plain
 from lhv.integration.examples import Examples, bundled_mistakes, load_examples
 from lhv.integration.volume import arithmetic, volume_verdicts

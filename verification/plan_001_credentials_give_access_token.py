@@ -8,8 +8,8 @@ a malformed login gets 422.
 import math
 import time
 
-from lhv.checks.replies import detail_list, jwt_claims, jwt_header, no_token_in, same_body, status_is
 from lhv.checks.outcomes import require
+from lhv.checks.replies import detail_list, jwt_claims, jwt_header, no_token_in, same_body, status_is
 
 PLAN_ID = "PLAN_001"
 

@@ -9,10 +9,10 @@ a token saved by an earlier run (the profile's token vault) is replayed after it
 import datetime as dt
 import time
 
-from lhv.checks.replies import header_present, jwt_claims, status_is
 from lhv.checks.outcomes import require
-from lhv.harness.transport_steps import valid_request
+from lhv.checks.replies import header_present, jwt_claims, status_is
 from lhv.core.errors import Inconclusive
+from lhv.harness.transport_steps import valid_request
 from lhv.session.vault import TokenVault
 
 PLAN_ID = "PLAN_002"
@@ -82,7 +82,8 @@ def _works_shortly_before_expiry(api, token, exp, step, auth):
         step.note(f"no time left before exp − clock skew for a call late in the token's life (skew "
                   f"{auth.clock_skew_seconds} s)")
         return
-    with step(f"Call the protected route again late in the token's life (exp − {auth.clock_skew_seconds + LATE_MARGIN_S:g} s)",
+    with step("Call the protected route again late in the token's life "
+              f"(exp − {auth.clock_skew_seconds + LATE_MARGIN_S:g} s)",
               expect="200: the token lasts the lifetime its exp states"):
         step.wait(late - time.time(), "a moment late in the token's life")
         sent = time.time()
@@ -99,15 +100,16 @@ def _replay_from_vault(api, user, token, exp, step, target):
     key = f"{target.base_url} {user.username}"
     with step("Save the fresh token in the token vault for a later run, and take an expired one",
               expect="the vault holds a token of an earlier run that has expired"):
-        vault.deposit(key, token, float(exp) if isinstance(exp, (int, float)) else time.time() + auth.token_lifetime_seconds)
+        vault.deposit(key, token,
+                      float(exp) if isinstance(exp, (int, float)) else time.time() + auth.token_lifetime_seconds)
         old = vault.take_expired(key, auth.clock_skew_seconds)
         if old is None:
             soonest = vault.next_expiry(key)
-            when = dt.datetime.fromtimestamp(soonest, dt.timezone.utc).isoformat(timespec="minutes") if soonest else "?"
+            when = dt.datetime.fromtimestamp(soonest, dt.UTC).isoformat(timespec="minutes") if soonest else "?"
             raise Inconclusive(f"the lifetime ({auth.token_lifetime_seconds} s) exceeds the run's wait limit "
                                f"({auth.max_wait_seconds} s) and the vault {vault.path} holds no expired token yet; "
                                f"this run saved one: run again after {when} UTC")
-        saved = dt.datetime.fromtimestamp(old.saved_at, dt.timezone.utc).isoformat(timespec="seconds")
+        saved = dt.datetime.fromtimestamp(old.saved_at, dt.UTC).isoformat(timespec="seconds")
         require("vault-token-expired", old.expires_at + auth.clock_skew_seconds < time.time(),
                 "the vault's token has not expired", f"replaying a token saved at {saved} UTC by an earlier run, "
                 f"expired {time.time() - old.expires_at:.0f} s ago")

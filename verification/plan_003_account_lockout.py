@@ -8,8 +8,8 @@ after the lock period the account logs in again.
 
 import time
 
-from lhv.checks.replies import no_token_in, status_is
 from lhv.checks.outcomes import require
+from lhv.checks.replies import no_token_in, status_is
 from lhv.core.errors import Inconclusive
 from lhv.harness.bursts import SpentUntil, probe, require_refused_until, second_client, second_client_address
 

@@ -1,19 +1,24 @@
 """PLAN_004 Enforcing HTTPS protocol for API communications.
 
 Purpose: every route of the dialect sent over plain HTTP as a valid request (a POST /login with valid
-credentials, bearer routes with a valid token, POST routes with a valid body), is redirected (301/302/307/308) to the same host
-and path over HTTPS, or refused (no connection, or a 4xx without a token); it never returns data or a
-token. Every route's HTTPS answers, valid or refused for want of a token, carry Strict-Transport-Security with
+credentials, bearer routes with a valid token, POST routes with a valid body), is redirected (301/302/307/308)
+to the same host and path over HTTPS, or refused (no connection, or a 4xx without a token); it never returns
+data or a token. Every route's HTTPS answers, valid or refused for want of a token, carry Strict-Transport-Security with
 max-age of at least 180 days.
 The test user's password and token cross plain HTTP on purpose: that is what this plan proves harmless.
 """
 
 import re
 
-from lhv.checks.replies import header_present, no_token_in
 from lhv.checks.outcomes import require
-from lhv.harness.transport_steps import (REDIRECTS, plain_route, require_https_redirect_or_refusal, send_plain,
-                                        valid_request)
+from lhv.checks.replies import header_present, no_token_in
+from lhv.harness.transport_steps import (
+    REDIRECTS,
+    plain_route,
+    require_https_redirect_or_refusal,
+    send_plain,
+    valid_request,
+)
 
 PLAN_ID = "PLAN_004"
 MIN_HSTS_MAX_AGE = 15552000  # 180 days (CONTRACT.md §1)

@@ -10,10 +10,10 @@ sslyze saw, and its full result is attached.
 import datetime as dt
 from urllib.parse import urlsplit
 
-from lhv.checks.outcomes import require
-from lhv.checks.outcomes import require_findings
+from lhv.checks.outcomes import require, require_findings
 from lhv.tls.judge import certificate_findings, protocol_findings
-from lhv.tls.scan import PROTOCOL_COMMANDS as PROTOCOLS, scan
+from lhv.tls.scan import PROTOCOL_COMMANDS as PROTOCOLS
+from lhv.tls.scan import scan
 
 PLAN_ID = "PLAN_005"
 
@@ -41,7 +41,7 @@ def test_certificate_is_trusted_current_and_strong(target, step):
     with step(f"Judge the certificate for {facts.host}",
               expect="the host is among its names; now is within its dates (warning under 30 days left); "
                      "the chain verifies against the profile's trust store; RSA ≥ 2048 or EC ≥ 256 bits"):
-        findings, warnings = certificate_findings(leaf, facts.host, dt.datetime.now(dt.timezone.utc))
+        findings, warnings = certificate_findings(leaf, facts.host, dt.datetime.now(dt.UTC))
         for warning in warnings:
             step.note(warning)
         require_findings(findings)

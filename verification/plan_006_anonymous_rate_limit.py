@@ -8,14 +8,26 @@ again. While a second client address has spent its budget, the harness's own add
 (the budget is per client IP). N, the window and the tolerance come from the profile's [limits].
 """
 
-from lhv.checks.replies import status_is
 from lhv.checks.outcomes import require_findings
-from lhv.harness.bursts import (PART_WAY, budget_spent_until, burst_from_quiet_client, limit_of, probe, probe_part_way,
-                                require_refused_until, require_served_until, require_within_window, second_client,
-                                second_client_address, spend_budget, wait_out_window)
+from lhv.checks.replies import status_is
+from lhv.core.pacing import ANONYMOUS
+from lhv.harness.bursts import (
+    PART_WAY,
+    budget_spent_until,
+    burst_from_quiet_client,
+    limit_of,
+    probe,
+    probe_part_way,
+    require_refused_until,
+    require_served_until,
+    require_within_window,
+    second_client,
+    second_client_address,
+    spend_budget,
+    wait_out_window,
+)
 from lhv.load.burst import BurstRequest
 from lhv.load.judge import lane_findings, read_lane
-from lhv.core.pacing import ANONYMOUS
 
 PLAN_ID = "PLAN_006"
 

@@ -11,15 +11,22 @@ served again.
 
 import time
 
+from lhv.checks.outcomes import require, require_findings
 from lhv.checks.replies import status_is
-from lhv.checks.outcomes import require
 from lhv.core.errors import Inconclusive
-from lhv.checks.outcomes import require_findings
-from lhv.harness.bursts import (budget_spent_until, burst_from_quiet_client, limit_of, probe, require_refused_until,
-                                require_tokens_outlive, require_within_window, wait_out_window)
+from lhv.core.pacing import AUTHENTICATED
+from lhv.harness.bursts import (
+    budget_spent_until,
+    burst_from_quiet_client,
+    limit_of,
+    probe,
+    require_refused_until,
+    require_tokens_outlive,
+    require_within_window,
+    wait_out_window,
+)
 from lhv.load.burst import BurstRequest
 from lhv.load.judge import lane_findings, read_lane
-from lhv.core.pacing import AUTHENTICATED
 
 PLAN_ID = "PLAN_007"
 USERS = ("user", "second_user")

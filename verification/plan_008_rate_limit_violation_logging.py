@@ -14,14 +14,13 @@ import json
 import time
 from urllib.parse import urlsplit
 
+from lhv.checks.outcomes import require, require_findings
 from lhv.checks.replies import status_is
-from lhv.checks.outcomes import require
-from lhv.checks.outcomes import require_findings
-from lhv.harness.bursts import limit_of, own_address, send_concurrently
-from lhv.logs.sources import json_records, log_source
 from lhv.core.pacing import ANONYMOUS, AUTHENTICATED
 from lhv.core.secrets import SECRETS, find_leaks
+from lhv.harness.bursts import limit_of, own_address, send_concurrently
 from lhv.logs.fields import Known, added_lines, field_findings
+from lhv.logs.sources import json_records, log_source
 from lhv.logs.violations import Violation, match, matching_findings, timestamp_findings, violation_entries
 
 PLAN_ID = "PLAN_008"
@@ -126,5 +125,5 @@ def _attach_matched(step, matching):
 
 
 def _shown(value):
-    """A field's value for the attachment; one the entry lacks is said so (lhv.logs.violations marks it with an object)."""
+    """A field's value for the attachment; a missing one is said so (lhv.logs.violations marks it with an object)."""
     return value if value is None or isinstance(value, (str, int, float, bool)) else "(no such field)"

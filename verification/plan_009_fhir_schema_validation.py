@@ -11,15 +11,20 @@ a coding with its code only), a valid request written each way the dialect can w
 target's profile ([severity]) says: 200 with a report, or 422 at the place the way changes.
 """
 
-from lhv.checks.replies import detail_list, status_is
 from lhv.checks.outcomes import require
+from lhv.checks.replies import detail_list, status_is
+from lhv.clinical.reports import REPORT_KIND, check_diagnosis_report, check_fhir, check_severity_report, refused_at
 from lhv.contract.intents import SeverityRequest
-from lhv.harness.clinical_steps import (REPORT_KIND, check_diagnosis_report, check_fhir, check_open_way,
-                                        check_severity_report, expect_payload_outcome, open_way_expectation,
-                                        refused_at, severity_request_of, writable_open_ways)
-from lhv.harness.properties import budget_for, check_property
-from lhv.fuzz.severity_space import broken_requests
 from lhv.contract.payloads import describe_error
+from lhv.fuzz.severity_space import broken_requests
+from lhv.harness.clinical_steps import (
+    check_open_way,
+    expect_payload_outcome,
+    open_way_expectation,
+    severity_request_of,
+    writable_open_ways,
+)
+from lhv.harness.properties import budget_for, check_property
 
 PLAN_ID = "PLAN_009"
 NOT_JSON = (b'{"subject": {', b"image=psoriasis.jpg", b'{"subject": {} ,}')  # cut off, a form, a trailing comma

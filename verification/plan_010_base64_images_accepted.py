@@ -7,7 +7,7 @@ severity assessment with one JPEG and one PNG, every score recomputed.
 """
 
 from lhv.checks.outcomes import require
-from lhv.harness.clinical_steps import check_diagnosis_report, check_severity_report, check_validity
+from lhv.clinical.reports import check_diagnosis_report, check_severity_report, check_validity
 from lhv.contract.intents import SeverityRequest
 
 PLAN_ID = "PLAN_010"

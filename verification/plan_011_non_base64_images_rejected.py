@@ -8,10 +8,10 @@ image, and a content type that is not the image's.
 
 from collections.abc import Callable
 
-from lhv.harness.clinical_steps import refused_at
-from lhv.session.clinic import Clinic
+from lhv.clinical.reports import refused_at
 from lhv.contract.intents import Image, RequestField, SeverityRequest
 from lhv.contract.payloads import encode_image
+from lhv.session.clinic import Clinic
 
 PLAN_ID = "PLAN_011"
 JPEG, PNG = "psoriasis.jpg", "psoriasis.png"

@@ -6,8 +6,8 @@ image gets alone), and one aggregate diagnosis; 0 and 6 images get 422 at the im
 """
 
 from lhv.checks.outcomes import require
+from lhv.clinical.reports import check_diagnosis_report, refused_at
 from lhv.contract.tables import DIAGNOSIS_MAX_IMAGES
-from lhv.harness.clinical_steps import check_diagnosis_report, refused_at
 
 PLAN_ID = "PLAN_012"
 # Five drawings of different conditions, so that each image's analysis can be told apart.

@@ -11,11 +11,12 @@ profile's significance level.
 import csv
 
 from lhv.checks.outcomes import require
-from lhv.core.errors import Inconclusive
-from lhv.harness.clinical_steps import check_diagnosis_report, checks_collected
-from lhv.session.clinic import profile_path
+from lhv.clinical.reports import check_diagnosis_report
 from lhv.contract.labelled import CaseOutcome, compare, confusion, read_manifest, smallest_p
 from lhv.contract.payloads import IMAGES_DIR
+from lhv.core.errors import Inconclusive
+from lhv.harness.clinical_steps import checks_collected
+from lhv.session.clinic import profile_path
 
 PLAN_ID = "PLAN_013"
 DEFAULT_MANIFEST = IMAGES_DIR / "labelled" / "manifest.csv"

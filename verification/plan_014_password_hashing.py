@@ -11,9 +11,9 @@ plan is inconclusive ("not verifiable"), never passed.
 
 import secrets
 
-from lhv.checks.replies import status_is
 from lhv.checks.credentials import hashes_differ, is_salted_slow_hash, meets_minimums, stored_is_not_password
 from lhv.checks.hashes import load_minimums
+from lhv.checks.replies import status_is
 from lhv.harness.credential_steps import attest, minimums_file, read_stored_credential
 from lhv.inspection.hooks import inspection_hook
 
@@ -45,7 +45,8 @@ def test_stored_credential_is_a_salted_slow_hash_at_owasp_minimums(api, accounts
     _, credential = read_stored_credential(step, hook, account)
     with step("Compare the stored credential with the password", expect="neither the password nor an encoding of it"):
         stored_is_not_password(credential)
-    with step("Recognise the stored credential's format", expect="a salted slow hash: argon2id, bcrypt, scrypt or PBKDF2"):
+    with step("Recognise the stored credential's format",
+              expect="a salted slow hash: argon2id, bcrypt, scrypt or PBKDF2"):
         is_salted_slow_hash(credential)
     with step("Compare its parameters with the OWASP minimums",
               expect=f"at or above the minimums reviewed {minimums.reviewed} ({minimums.source})"):

@@ -7,12 +7,12 @@ are refused. Without an inspection hook the stored-hash case is not run, with th
 the plan is inconclusive.
 """
 
-from lhv.checks.replies import no_token_in, status_is
 from lhv.checks.outcomes import require
+from lhv.checks.replies import no_token_in, status_is
 from lhv.core.errors import NotApplicable
+from lhv.core.secrets import SECRETS
 from lhv.harness.credential_steps import read_stored_credential
 from lhv.inspection.hooks import inspection_hook
-from lhv.core.secrets import SECRETS
 
 PLAN_ID = "PLAN_015"
 

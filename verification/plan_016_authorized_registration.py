@@ -5,8 +5,8 @@ token, or the operator with the profile's registration command) registers a user
 log in, and neither the reply nor the command's output holds the password or its hash; an
 anonymous caller gets 401 and a non-admin 403; a non-admin asking for the admin role is refused
 (403 or 422); a role other than user or admin gets 422; a duplicate e-mail gets 409 and a too-short
-password 422 (a refusing command exit). No refused request creates an account. Where the profile registers by command, the
-device need not offer POST /users at all: a 404 or 405 there is a refusal too. A profile that registers over HTTP
+password 422 (a refusing command exit). No refused request creates an account. Where the profile registers by command,
+the device need not offer POST /users at all: a 404 or 405 there is a refusal too. A profile that registers over HTTP
 and also names the operator's registration command gets both paths verified. An account the operator removes (the
 profile's removal command) loses its access: the token it held gets 401; without a removal command that case is
 not run, so the plan never passes without it.
@@ -17,9 +17,9 @@ import time
 from dataclasses import replace
 
 from lhv.checks.credentials import reveals_no_credential
+from lhv.checks.outcomes import require
 from lhv.checks.replies import header_present, jwt_claims, status_is
 from lhv.core.errors import Inconclusive, NotApplicable
-from lhv.checks.outcomes import require
 from lhv.core.secrets import SECRETS
 from lhv.harness.credential_steps import read_stored_credential
 from lhv.inspection.hooks import inspection_hook

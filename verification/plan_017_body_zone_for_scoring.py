@@ -17,14 +17,22 @@ gets what the profile's [manual_scores] says. In a dialect without the route the
 not applicable, never passed.
 """
 
-from lhv.checks.replies import status_is
 from lhv.checks.outcomes import require
-from lhv.harness.clinical_steps import (MANUAL_INTENT, check_manual_case, check_manual_cases_listed,
-                                        check_manual_images, check_severity_report, expect_payload_outcome,
-                                        manual_cases, manual_images_expectation, refused_at, severity_request_of)
-from lhv.harness.properties import budget_for, check_property
-from lhv.fuzz.severity_space import ZONED, valid_requests
+from lhv.checks.replies import status_is
+from lhv.clinical.reports import check_severity_report, refused_at
 from lhv.contract.payloads import describe_error
+from lhv.fuzz.severity_space import ZONED, valid_requests
+from lhv.harness.clinical_steps import (
+    MANUAL_INTENT,
+    check_manual_case,
+    check_manual_cases_listed,
+    check_manual_images,
+    expect_payload_outcome,
+    manual_cases,
+    manual_images_expectation,
+    severity_request_of,
+)
+from lhv.harness.properties import budget_for, check_property
 
 PLAN_ID = "PLAN_017"
 SEED_PAYLOADS = ("plan-017-payload-1", "plan-017-payload-2")
@@ -42,7 +50,7 @@ def test_body_zone_is_required_for_zone_weighted_scores(clinic, step):
         replies = [clinic.send_payload(payload) for payload in seeds]
         for payload, reply in zip(seeds, replies):
             expect_payload_outcome(clinic, payload, reply)
-    for number, (payload, reply, request) in enumerate(zip(seeds, replies, requests), start=1):
+    for number, (_payload, reply, request) in enumerate(zip(seeds, replies, requests), start=1):
         with step(f"Step 2: observe the response to Payload {number}: status code, body and headers",
                   expect=f"a diagnostic report with a result for each selected system ({', '.join(request.systems)}); "
                          "each score and zone contribution equal to its recomputation from the report's items"):
@@ -74,7 +82,7 @@ def test_body_zone_is_required_for_zone_weighted_scores(clinic, step):
 
 
 def test_any_zone_weighted_request_is_scored_with_its_zone_and_refused_without(clinic, step, lhv_run):
-    """Any valid APASI/ASCORAD/ASALT request gets scores that agree with their recomputation, and 422 without its site."""
+    """Any valid APASI/ASCORAD/ASALT request gets scores agreeing with their recomputation, and 422 without its site."""
     budget = budget_for(lhv_run, PLAN_ID, "zone-weighted requests")
     images = tuple(clinic.image(name) for name in PROPERTY_IMAGES)
 

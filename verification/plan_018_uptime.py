@@ -15,8 +15,17 @@ import pytest
 
 from lhv.checks.outcomes import require
 from lhv.harness.uptime_steps import (
-    attach, judge_and_attach, keep_probes, open_probe_store, probe_live_window, probes_text, require_data,
-    require_judgement, soak_finding, soak_for, soak_refusal,
+    attach,
+    judge_and_attach,
+    keep_probes,
+    open_probe_store,
+    probe_live_window,
+    probes_text,
+    require_data,
+    require_judgement,
+    soak_finding,
+    soak_for,
+    soak_refusal,
 )
 from lhv.uptime.judgement import configured_window
 

@@ -19,9 +19,16 @@ keep the seed and a curl line that sends the request again.
 
 import pytest
 
-from lhv.harness.security_steps import (fuzz_session, gate_scanner_report, import_scanner_report, keep_going,
-                                        record_fuzzing, record_outcomes, security_probe)
 from lhv.checks.outcomes import require
+from lhv.harness.security_steps import (
+    fuzz_session,
+    gate_scanner_report,
+    import_scanner_report,
+    keep_going,
+    record_fuzzing,
+    record_outcomes,
+    security_probe,
+)
 from lhv.security.registry import run_area
 
 PLAN_ID = "PLAN_019"

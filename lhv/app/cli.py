@@ -12,10 +12,10 @@ from pathlib import Path
 from lhv.app import payload_command, selftest
 from lhv.contract.dialect_names import DIALECT_NAMES
 from lhv.contract.dialects.base import LAYOUTS
-from lhv.load import worker as load_worker
 from lhv.core.announce import duration_text
 from lhv.core.errors import ConfigError
 from lhv.lint import command as check_payload_command
+from lhv.load import worker as load_worker
 from lhv.uptime import command as probe_commands
 
 EXIT_USAGE = 2
@@ -62,7 +62,8 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
             load_report(args.scanner_report)  # a report that cannot be read is a usage error, before any traffic
         except ConfigError as exc:
             return _usage(f"--scanner-report: {exc}")
-    argv = ["--pyargs", "lhv.plans", "-q", "-p", "no:cacheprovider", "--strict-markers", "--lhv-reports-dir", args.reports_dir,
+    argv = ["--pyargs", "lhv.plans", "-q", "-p", "no:cacheprovider", "--strict-markers",
+            "--lhv-reports-dir", args.reports_dir,
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # lhv itself is imported before pytest starts
     for name in ("profile", "target_url", "run_id", "dialect", "tester", "scanner_report"):
         value = getattr(args, name, None)

@@ -1,4 +1,7 @@
-"""`lhv payload convert --to v2|v1|plan FILE…`: payload files written in another API dialect (lhv/contract/payload_convert.py)."""
+"""`lhv payload convert --to v2|v1|plan FILE…`: payload files written in another API dialect.
+
+The conversion itself is lhv/contract/payload_convert.py.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +22,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     convert = payload.add_parser(
         "convert", help="write payload files in another API dialect (plan ↔ v2, plan ↔ v1)",
         description="Converts payload files between the plan dialect and v2 or v1 (CONTRACT.md Appendices): body, "
-                    "expected errors and description (v1 ↔ v2 by way of the plan dialect). One file is printed (or written "
-                    "to --output); folders and several files need --out-dir, where each file keeps its path relative "
-                    "to the folder given (a folder's files already in the dialect, or of another generation than the "
-                    "plan dialect, are left out). A file that the other dialect cannot express is named with its "
-                    "JSON path and left out (exit 1).")
+                    "expected errors and description (v1 ↔ v2 by way of the plan dialect). One file is printed (or "
+                    "written to --output); folders and several files need --out-dir, where each file keeps its path "
+                    "relative to the folder given (a folder's files already in the dialect, or of another generation "
+                    "than the plan dialect, are left out). A file that the other dialect cannot express is named with "
+                    "its JSON path and left out (exit 1).")
     convert.add_argument("files", nargs="+", metavar="FILE", help="payload files, or folders of them")
     convert.add_argument("--to", required=True, choices=DIALECTS, help="the dialect to write")
     convert.add_argument("--output", "-o", type=Path, help="where the one converted file goes (default: stdout)")

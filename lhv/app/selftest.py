@@ -30,10 +30,10 @@ from pathlib import Path
 
 from lhv.app.clauses import failed_checks
 from lhv.contract.clauses import contract
-from lhv.device.faults import FAULTS, Fault
-from lhv.device.mutants import Mutant, all_mutants, mutant_named
 from lhv.contract.dialect_names import DIALECT_NAMES
 from lhv.core.errors import ConfigError
+from lhv.device.faults import FAULTS, Fault
+from lhv.device.mutants import Mutant, all_mutants, mutant_named
 from lhv.record.integrity import write_manifest
 
 EQUIVALENTS = "verification/equivalent_mutants.toml"
@@ -333,7 +333,7 @@ def _document(campaign: Campaign, run_id: str, scope: str) -> dict:
     equivalent = [o for o in campaign.outcomes if o.status == "equivalent"]
     return {
         "schema": "lhv-tool-validation/1", "run_id": run_id, "scope": scope,
-        "finished_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "finished_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "harness": campaign.harness, "equivalents_file": EQUIVALENTS,
         "clean": campaign.clean, "verdict": "passed" if campaign.ok else "interrupted" if campaign.interrupted
         else "failed",
@@ -354,7 +354,8 @@ def _markdown(doc: dict) -> str:
              f"- {doc['score']['line']}; {doc['score']['equivalent']} equivalent ({doc['equivalents_file']})",
              f"- faults caught: {doc['faults']['caught']}/{doc['faults']['run']}", "",
              "## Clean device", ""]
-    lines += [f"- {dialect}: exit {run['exit_code']} ({', '.join(run['plans'])})" for dialect, run in doc["clean"].items()]
+    lines += [f"- {dialect}: exit {run['exit_code']} ({', '.join(run['plans'])})"
+              for dialect, run in doc["clean"].items()]
     lines += ["", "## Score per plan", "", "| plan | killed | judged |", "|---|---|---|"]
     lines += [f"| {plan} | {s['killed']} | {s['judged']} |" for plan, s in doc["score_per_plan"].items()]
     lines += ["", "## Rows", "", "| id | kind | plans | status | caught by | note |", "|---|---|---|---|---|---|"]
@@ -407,11 +408,11 @@ def merge_kills(path: Path, campaign: Campaign, run_id: str) -> int:
     for outcome in campaign.mutants():
         mutants[outcome.item.id] = {"status": outcome.status, "caught_by": outcome.caught_by, "run_id": run_id}
     runs = [*data.get("campaigns", []), {"run_id": run_id, "harness": campaign.harness,
-                                         "finished_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                                         "finished_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                                          "rows": len(campaign.mutants())}]
     document = {"schema": "lhv-mutant-kills/1",
-                "about": "each generated mutant's last outcome in `lhv selftest --kills`; read by lhv.app.clauses to close "
-                         "clauses by generated mutants; reviewed like code",
+                "about": "each generated mutant's last outcome in `lhv selftest --kills`; read by lhv.app.clauses to "
+                         "close clauses by generated mutants; reviewed like code",
                 "campaigns": runs, "mutants": dict(sorted(mutants.items()))}
     path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     return len(campaign.mutants())

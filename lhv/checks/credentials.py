@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from lhv.checks.outcomes import require
 from lhv.checks.hashes import PasswordStorageMinimums, StoredCredential, assess, different_salts, recognise
+from lhv.checks.outcomes import require
 
 _ENCODINGS_OF_PASSWORD = ("plaintext", "base64_of_password")
 _TOKEN = re.compile(r"[^\s\"';{}()\[\]]{20,}")  # commas stay: argon2 parameters hold them

@@ -90,7 +90,8 @@ def catalog() -> dict[str, PlanEntry]:
             raise ConfigError(_SOURCE, f"{plan_id}.{exc.args[0]}", "missing") from None
         unknown = [need for need in plans[plan_id].accounts if need not in ACCOUNT_NEEDS]
         if unknown:
-            raise ConfigError(_SOURCE, f"{plan_id}.accounts", f"{unknown[0]!r} is not one of {', '.join(ACCOUNT_NEEDS)}")
+            raise ConfigError(_SOURCE, f"{plan_id}.accounts",
+                              f"{unknown[0]!r} is not one of {', '.join(ACCOUNT_NEEDS)}")
     return plans
 
 

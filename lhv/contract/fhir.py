@@ -138,7 +138,8 @@ def json_representation_problems(node: Any, path: str = "$") -> list[str]:
         return [problem for index, item in enumerate(node) for problem in json_representation_problems(item,
                                                                                                    f"{path}[{index}]")]
     if isinstance(node, dict):
-        return [problem for key, item in node.items() for problem in json_representation_problems(item, f"{path}.{key}")]
+        return [problem for key, item in node.items()
+                for problem in json_representation_problems(item, f"{path}.{key}")]
     return []
 
 

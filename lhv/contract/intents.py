@@ -19,12 +19,12 @@ class Image:
     source: str
 
     @classmethod
-    def from_file(cls, path: Path, content_type: str | None = None) -> "Image":
+    def from_file(cls, path: Path, content_type: str | None = None) -> Image:
         """Encodes an image file as standard base64."""
         kind = content_type or {"png": "image/png"}.get(path.suffix.lower().lstrip("."), "image/jpeg")
         return cls(kind, base64.b64encode(path.read_bytes()).decode("ascii"), path.name)
 
-    def altered(self, *, data: str | None = None, content_type: str | None = None, source: str) -> "Image":
+    def altered(self, *, data: str | None = None, content_type: str | None = None, source: str) -> Image:
         """Returns a copy with another payload or content type (for rejection cases)."""
         return Image(content_type or self.content_type, self.data if data is None else data, source)
 
@@ -41,7 +41,7 @@ class SeverityRequest:
     answers: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # system → item → value
     subject: str | None = "fake-patient-id"
 
-    def without_body_site(self) -> "SeverityRequest":
+    def without_body_site(self) -> SeverityRequest:
         """Returns the same request with the body site left out."""
         return replace(self, body_site=None)
 

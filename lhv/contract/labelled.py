@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from lhv.core.errors import ConfigError
 
 COLUMNS = ("case_id", "image", "icd11")

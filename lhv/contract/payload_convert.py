@@ -31,10 +31,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lhv.contract.tables import BODY_SITE_BY_CAMEL, BODY_SITE_BY_CODE, ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
 from lhv.contract.payloads import DIALECTS, PayloadError, PayloadFile, json_path, load
-from lhv.contract.spelling import ITEM_BY_V2, code_of_v1, item_of_v2, plan_text, plan_text_of_v1, site_of_v2, \
-    v1_code, v1_text, v2_item, v2_site, v2_text
+from lhv.contract.spelling import (
+    ITEM_BY_V2,
+    code_of_v1,
+    item_of_v2,
+    plan_text,
+    plan_text_of_v1,
+    site_of_v2,
+    v1_code,
+    v1_text,
+    v2_item,
+    v2_site,
+    v2_text,
+)
+from lhv.contract.tables import BODY_SITE_BY_CAMEL, BODY_SITE_BY_CODE, ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
 
 _PLAN_KEYS = ("subject", "media", "known_condition", "body_site", "scoring_systems", "questionnaire_response")
 _V2_KEYS = ("subject", "payload", "knownCondition", "bodySite", "scoringSystem")

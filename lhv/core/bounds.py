@@ -95,7 +95,7 @@ class _BoundedStream(httpcore.NetworkStream):
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         for start in range(0, len(buffer), _WRITE_PIECE):
             piece = buffer[start:start + _WRITE_PIECE]
-            _clamped(lambda limit: self._inner.write(piece, limit), timeout)
+            _clamped(lambda limit, piece=piece: self._inner.write(piece, limit), timeout)
 
     def close(self) -> None:
         self._inner.close()

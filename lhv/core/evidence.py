@@ -25,7 +25,7 @@ class Exchange:
     error: str | None = None
     sha256: str = ""
 
-    def seal(self) -> "Exchange":
+    def seal(self) -> Exchange:
         """Sets the exchange's hash over its redacted content."""
         content = {k: v for k, v in asdict(self).items() if k != "sha256"}
         self.sha256 = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()

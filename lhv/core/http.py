@@ -12,7 +12,15 @@ from typing import Any
 import httpx
 
 from lhv.core import announce
-from lhv.core.bounds import MAX_RESPONSE_BYTES, Body, DeadlinePassed, bounded_client, deadline, default_deadline, read_capped
+from lhv.core.bounds import (
+    MAX_RESPONSE_BYTES,
+    Body,
+    DeadlinePassed,
+    bounded_client,
+    deadline,
+    default_deadline,
+    read_capped,
+)
 from lhv.core.errors import TargetError
 from lhv.core.evidence import Exchange, current_case
 from lhv.core.pacing import ANONYMOUS, AUTHENTICATED, RatePacer
@@ -158,7 +166,7 @@ class RecordingClient:
         """Closes the connection pool."""
         self._client.close()
 
-    def __enter__(self) -> "RecordingClient":
+    def __enter__(self) -> RecordingClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

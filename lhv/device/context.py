@@ -26,7 +26,7 @@ class JsonLog:
 
     def write(self, event: str, **fields: Any) -> None:
         """Writes an event with a UTC timestamp."""
-        line = {"timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+        line = {"timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
                 "event": event, **fields}
         with self._lock, self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(line) + "\n")

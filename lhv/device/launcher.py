@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from lhv.device.settings import DeviceSettings
 from lhv.core.errors import TargetError
+from lhv.device.settings import DeviceSettings
 
 START_TIMEOUT_S = 60
 

@@ -34,7 +34,8 @@ class Mutant:
     """One generated defect: what it changes, which clause areas it breaks and which plans must kill it."""
 
     id: str
-    kind: str  # reply, status, header, number, log, key, cover, accept, method, cors, token, password, echo, errors, auth
+    kind: str  # reply, status, header, number, log, key, cover, accept, method, cors, token, password,
+    #            echo, errors, auth
     operator: str
     description: str
     areas: tuple[str, ...]  # clause areas (verification/clauses.toml) whose checks must catch it
@@ -476,7 +477,7 @@ def _accept_mutants(dialect: str) -> Iterator[Mutant]:
 # the exempt health route ---------------------------------------------------------------------------------------------
 
 def _exposure_mutants(dialect: str) -> Iterator[Mutant]:
-    for method, path in sorted({(m, p) for m, p, *_ in _responses(dialect) if m == "GET"}):
+    for _method, path in sorted({(m, p) for m, p, *_ in _responses(dialect) if m == "GET"}):
         yield Mutant(f"{dialect}:method:PUT{path}", "method", "serve", f"PUT {path} is served as GET {path}",
                      ("security", "routes"), ("PLAN_019",), ("ROUTE-METHODS-01",))
     for path in ("/", "/login"):
@@ -757,7 +758,7 @@ class MutatedLog(JsonLog):
 
     def write(self, event: str, **fields: Any) -> None:
         """Writes the event as JsonLog does, with the mutated field."""
-        line = {"timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+        line = {"timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
                 "event": event, **fields}
         for target, name, op in self._rules:
             if target == event and name in line:

@@ -38,7 +38,7 @@ def issue(directory: Path, *, hosts: tuple[str, ...] = ("localhost", "127.0.0.1"
           rsa_bits: int | None = None) -> Pki:
     """Creates a fresh CA and a server certificate for hosts (key: RSA of rsa_bits if given, else EC P-256)."""
     directory.mkdir(parents=True, exist_ok=True)
-    start = not_before or dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    start = not_before or dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     end = start + dt.timedelta(days=valid_days)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = (x509.CertificateBuilder().subject_name(_name("lhv per-run CA")).issuer_name(_name("lhv per-run CA"))

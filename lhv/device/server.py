@@ -52,7 +52,7 @@ def _bind(host: str, port: int) -> socket.socket:
 def _issue_certificates(settings: DeviceSettings) -> pki.Pki:
     directory = Path(settings.state_dir) / "pki"
     if settings.has("expired-cert"):
-        start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40)
+        start = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
         return pki.issue(directory, not_before=start, valid_days=10)
     if settings.has("wrong-host-cert"):
         return pki.issue(directory, hosts=("wrong-host.example.net",))
@@ -149,7 +149,7 @@ def serve(settings: DeviceSettings, ready_file: Path | None = None) -> None:
                                       timeout_graceful_shutdown=2))
     plain_app = app if settings.has("http-served") else _with_state(_redirect_app, {"https_port": https_port})
     if settings.has("http-served-clinical"):
-        plain_app = _split_by_path(CLINICAL_PATHS, app, plain_app)
+        plain_app = _split_by_path(_clinical_paths(settings), app, plain_app)
     http = uvicorn.Server(uvicorn.Config(plain_app, log_level="warning", access_log=False, server_header=False,
                                         timeout_graceful_shutdown=2))
     info = {"https_url": f"https://localhost:{https_port}", "http_url": f"http://localhost:{http_port}",
@@ -179,7 +179,15 @@ def _stop(*servers: uvicorn.Server) -> None:
         server.should_exit = True
 
 
-CLINICAL_PATHS = ("/diagnosis-support", "/severity-assessment")  # both dialects' clinical routes start so
+CLINICAL_INTENTS = ("diagnose", "assess_severity", "assess_manually")
+
+
+def _clinical_paths(settings: DeviceSettings) -> tuple[str, ...]:
+    """The clinical routes' paths as the device serves them: its dialect's, moved by the profile's route map."""
+    from lhv.contract.dialects import DIALECTS
+
+    routes = DIALECTS[settings.dialect](settings.routes).routes
+    return tuple(routes[intent].path for intent in CLINICAL_INTENTS if intent in routes)
 
 
 def _split_by_path(prefixes: tuple[str, ...], matching, other):

@@ -6,7 +6,6 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-
 # Faults of how a clinical request body is read: the parsers (lhv/device/clinical/*_shape.py) see no device context,
 # so they ask lhv.device.switches, which holds these when they are on.
 REQUEST_SHAPE_FAULTS = frozenset({"camel-case-keys-refused", "coding-null-accepted", "conclusion-text-required",
@@ -30,7 +29,8 @@ class DeviceSettings:
     max_body_bytes: int = 20 * 1024 * 1024
     probe_timeout_seconds: float = 10  # the uptime prober's timeout: the slow-health fault answers after it
     dialect: str = "plan"
-    v1_body_sites: str = "UPPER_SNAKE"  # v1: "both" takes arm_left beside ARM_LEFT (the profile's severity.v1_body_sites)
+    v1_body_sites: str = "UPPER_SNAKE"  # v1: "both" takes arm_left beside ARM_LEFT
+    #                                     (the profile's severity.v1_body_sites)
     routes: dict[str, str] = field(default_factory=dict)  # intent → "METHOD /path" where the device serves it
     #                                                      instead of its dialect's default (a profile's [routes])
     faults: list[str] = field(default_factory=list)
@@ -50,13 +50,14 @@ class DeviceSettings:
         shape_faults = [fault for fault in self.faults if fault in REQUEST_SHAPE_FAULTS]
         shape_faults += [V1_SNAKE_SITES] if self.v1_body_sites == "both" else []
         return shape_faults + [mutant.split(":", 1)[1] for mutant in self.mutants
-                if mutant.split(":")[1:2] in (["key"], ["cover"], ["accept"], ["token"], ["password"], ["echo"], ["auth"])]
+                if mutant.split(":")[1:2] in (["key"], ["cover"], ["accept"], ["token"], ["password"], ["echo"],
+                                              ["auth"])]
 
     def save(self, path: Path) -> None:
         """Writes the settings as JSON."""
         path.write_text(json.dumps(asdict(self), indent=2))
 
     @classmethod
-    def load(cls, path: Path) -> "DeviceSettings":
+    def load(cls, path: Path) -> DeviceSettings:
         """Reads settings written by save()."""
         return cls(**json.loads(path.read_text()))

@@ -2,7 +2,7 @@
 
 Random bodies rarely get past a device's validation, and even when they do the harness cannot say
 what their answer owes them. These requests are built by the dialect from the harness's own intents
-(lhv.harness.severity_space, CONTRACT.md §5–§7), so the harness knows what each one asks and what
+(lhv.fuzz.severity_space, CONTRACT.md §5–§7), so the harness knows what each one asks and what
 the contract says of its answer: a valid request with valid images gets 200 with the report the
 contract describes; a broken one gets 422 with an error at the broken field.
 """
@@ -18,18 +18,18 @@ from typing import Any
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from lhv.dialects import Dialect
+from lhv.contract.dialects import Dialect
+from lhv.contract.intents import Image, RequestField, SeverityRequest
+from lhv.contract.payloads import encode_image
+from lhv.core.secrets import SECRETS
 from lhv.fuzz.images import SourceImage
-from lhv.harness.severity_space import (
+from lhv.fuzz.severity_space import (
     BAD_ENCODINGS,
     NOT_AN_IMAGE,
     broken_requests,
     describe,
     valid_requests,
 )
-from lhv.intents import Image, RequestField, SeverityRequest
-from lhv.payloads import encode_image
-from lhv.secrets import SECRETS
 
 DIAGNOSE, ASSESS = "diagnose", "assess_severity"
 SUBJECT = "fuzz-subject"

@@ -71,7 +71,7 @@ def routed(document: dict[str, Any], profile: Profile) -> dict[str, Any]:
 def adjusted(document: dict[str, Any], profile: Profile) -> dict[str, Any]:
     """A copy of the document with the profile's [ours] numbers in place of the contract's defaults."""
     document = copy.deepcopy(document)
-    for path, method, operation in operations(document):
+    for _path, _method, operation in operations(document):
         if operation.get("operationId") == "login":
             responses = operation.setdefault("responses", {})
             template = responses.get("423") or {"description": "locked", "content": {}}
@@ -135,7 +135,7 @@ def _is_bearer(document: Mapping[str, Any], name: str) -> bool:
     return scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer"
 
 
-def required_paths(schema: Mapping[str, Any], resolver: "_Resolver", prefix: str = "", depth: int = 0) -> set[str]:
+def required_paths(schema: Mapping[str, Any], resolver: _Resolver, prefix: str = "", depth: int = 0) -> set[str]:
     """Dotted paths of required request properties, at any depth (arrays add "[]").
 
     A property counts where its parent object is given, so `subject.reference` is listed although

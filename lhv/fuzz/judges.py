@@ -24,20 +24,16 @@ from typing import Any
 
 from schemathesis.core.failures import Failure, Severity
 
-from lhv.checks import require, status_is
-from lhv.dialects import Dialect
-from lhv.errors import CheckFailed, TargetError
+from lhv.checks.outcomes import require
+from lhv.checks.replies import status_is
+from lhv.clinical.reports import ECHO_PREFIX, check_diagnosis_report, check_severity_report, refused_at
+from lhv.contract.dialects import Dialect
+from lhv.contract.intents import RequestField
+from lhv.core.errors import CheckFailed, TargetError
+from lhv.core.http import Reply
+from lhv.core.secrets import SECRETS, encodings
 from lhv.fuzz.contract import ASSESS, DIAGNOSE, ContractRequest
 from lhv.fuzz.images import ImageVariant, image_paths
-from lhv.harness.clinical_steps import (
-    ECHO_PREFIX,
-    check_diagnosis_report,
-    check_severity_report,
-    refused_at,
-)
-from lhv.http import Reply
-from lhv.intents import RequestField
-from lhv.secrets import SECRETS, encodings
 from lhv.security.exposure import VERBOSE, VERSIONED_HEADERS
 
 TRANSPORT_HEADERS = "transport_headers"

@@ -46,20 +46,27 @@ from typing import Any
 
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hypothesis_seed, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.openapi.checks import AuthScenario, IgnoredAuth
-from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
-                                               response_headers_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from lhv.contract.dialects import Dialect
 from lhv.core.errors import TargetError
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Exchange, Step
+from lhv.core.http import RecordingClient
+from lhv.core.secrets import SECRETS
 from lhv.fuzz import judges
 from lhv.fuzz.contract import ContractRequest, broken_contract_requests, contract_bodies, with_body
 from lhv.fuzz.curl import curl_line
@@ -67,8 +74,6 @@ from lhv.fuzz.images import SourceImage, image_paths, with_variants
 from lhv.fuzz.judges import HARNESS_CHECKS, TRANSPORT_HEADERS, HarnessFailure, Sent
 from lhv.fuzz.judges import transport_failures as _transport_failures  # noqa: F401 (its tests' name)
 from lhv.fuzz.transport import session_for
-from lhv.core.http import RecordingClient
-from lhv.core.secrets import SECRETS
 from lhv.security import forgery
 
 __all__ = ["CHECK_NAMES", "NO_ANSWER", "TRANSPORT_HEADERS", "Allocation", "FuzzBudget", "FuzzFailure", "Fuzzer",
@@ -103,7 +108,7 @@ class FuzzBudget:
     seed: int
 
     @classmethod
-    def chosen(cls, cases: int, seconds: float, seed: int | None) -> "FuzzBudget":
+    def chosen(cls, cases: int, seconds: float, seed: int | None) -> FuzzBudget:
         """A budget with the given seed, or a fresh one."""
         return cls(cases, seconds, seed if seed is not None else random.SystemRandom().randrange(2**32))
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from lhv.contract.tables import BODY_SITES, CONDITIONS, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE, SCORING_SYSTEMS, ItemSpec
 from lhv.contract.intents import Image, RequestField, SeverityRequest
 from lhv.contract.payloads import encode_image
+from lhv.contract.tables import BODY_SITES, CONDITIONS, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE, SCORING_SYSTEMS, ItemSpec
 
 ZONED = tuple(system.code for system in SCORING_SYSTEMS if system.needs_zone)
 SITES = tuple(site.code for site in BODY_SITES)

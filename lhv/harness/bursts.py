@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from lhv.checks.outcomes import require
 from lhv.checks.replies import status_is
 from lhv.core import announce
-from lhv.checks.outcomes import require
 from lhv.core.errors import ConfigError, Inconclusive, NotApplicable
 from lhv.core.evidence import Step
-from lhv.session.target import Target
 from lhv.core.http import RecordingClient, Reply
+from lhv.core.pacing import ANONYMOUS
 from lhv.load.burst import BurstRequest, BurstResult, LoadDriver
 from lhv.load.judge import burst_gap
-from lhv.core.pacing import ANONYMOUS
+from lhv.session.target import Target
 
 T = TypeVar("T")
 
@@ -62,7 +62,7 @@ def limit_of(target: Target, scope: str) -> Limit:
 
 
 def _utc(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds")
 
 
 def burst_from_quiet_client(target: Target, load: LoadDriver, record: Step, plan_id: str, name: str,
@@ -145,7 +145,7 @@ class SpentUntil:
     tokens_at: float | None = None
     tokens_why: str = ""
 
-    def with_tokens_until(self, at: float, why: str) -> "SpentUntil":
+    def with_tokens_until(self, at: float, why: str) -> SpentUntil:
         """Returns this bound with the probes' tokens valid until at."""
         return SpentUntil(self.at, self.why, at, why)
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lhv.inspection.attestation import load_attestation
-from lhv.session.clinic import profile_path
-from lhv.checks.outcomes import require
 from lhv.checks.hashes import StoredCredential, recognise
 from lhv.checks.hashes.verify import VERIFIABLE, verifies
+from lhv.checks.outcomes import require
 from lhv.core.errors import Inconclusive
-from lhv.session.run import RunState
 from lhv.harness.steps import StepRecorder
-from lhv.session.target import Credentials, Target
+from lhv.inspection.attestation import load_attestation
 from lhv.inspection.hooks import InspectionHook
+from lhv.session.clinic import profile_path
+from lhv.session.run import RunState
+from lhv.session.target import Credentials, Target
 
 
 def read_stored_credential(step: StepRecorder, hook: InspectionHook,

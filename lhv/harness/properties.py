@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, Verbosity, configuration, given, reject, seed as hypothesis_seed, \
-    settings
+from hypothesis import HealthCheck, Phase, Verbosity, configuration, given, reject, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from lhv.checks.outcomes import require

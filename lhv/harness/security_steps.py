@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
+from lhv.checks.outcomes import Finding, require_findings
+from lhv.contract.payloads import IMAGES_DIR
 from lhv.core.errors import CheckFailed
 from lhv.core.evidence import Step
-from lhv.checks.outcomes import Finding, require_findings
+from lhv.core.secrets import SECRETS
 from lhv.fuzz.document import document_for, links
 from lhv.fuzz.images import load_images
 from lhv.fuzz.runner import CHECK_NAMES, FuzzBudget, Fuzzer, OperationRun, contract_bodies
+from lhv.scanners.reports import ScannerReport, Severity, gate, load_report
+from lhv.security.probe import Probe
+from lhv.security.registry import Outcome, SecurityFinding
 from lhv.session.accounts import Accounts
 from lhv.session.clinic import profile_path
 from lhv.session.run import RunState
 from lhv.session.target import Api, Target
-from lhv.contract.payloads import IMAGES_DIR
-from lhv.scanners.reports import ScannerReport, Severity, gate, load_report
-from lhv.core.secrets import SECRETS
-from lhv.security.probe import Probe
-from lhv.security.registry import Outcome, SecurityFinding
 
 PLAN_ID = "PLAN_019"
 FINDINGS_FILE = "findings.json"
@@ -37,7 +37,7 @@ class KeepGoing:
     def __init__(self) -> None:
         self.failures: list[CheckFailed] = []
 
-    def __enter__(self) -> "KeepGoing":
+    def __enter__(self) -> KeepGoing:
         return self
 
     def __exit__(self, kind, value, traceback) -> bool:

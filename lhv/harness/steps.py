@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Callable, Iterator
 
 from lhv.core import announce
 from lhv.core.errors import CheckFailed, LhvError, PlanDefect, TargetError

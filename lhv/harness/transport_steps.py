@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 from lhv.checks.outcomes import require
 from lhv.contract.dialects.base import Route
+from lhv.core.http import ConnectionRefused, Reply
 from lhv.session.accounts import Accounts
 from lhv.session.clinic import Clinic
 from lhv.session.target import Api, Target
-from lhv.core.http import ConnectionRefused, Reply
 
 REDIRECTS = (301, 302, 307, 308)  # any of them is a conformant redirect to HTTPS
 

@@ -7,13 +7,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lhv.checks.outcomes import Finding, require_findings
 from lhv.core.errors import CheckFailed, ConfigError, Inconclusive, NotApplicable, TargetError
 from lhv.core.evidence import CheckResult, Step, current_case
-from lhv.checks.outcomes import Finding, require_findings
-from lhv.session.run import RunState
-from lhv.session.target import Target
 from lhv.load.burst import LoadDriver
 from lhv.session.profile import UptimeSection
+from lhv.session.run import RunState
+from lhv.session.target import Target
 from lhv.uptime.config import display_url, make_probes, prober_id_for, store_url_for
 from lhv.uptime.judgement import FAILED, INCONCLUSIVE, PASSED, Judgement, Window, judge_window, live_window
 from lhv.uptime.probes import ProbeCounts, probe_continuously

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from lhv.core.errors import ConfigError, TargetError
-from lhv.session.profile import InspectionSection
 from lhv.core.secrets import SECRETS, hide_long_words
+from lhv.session.profile import InspectionSection
 
 if TYPE_CHECKING:
     from lhv.session.target import Target

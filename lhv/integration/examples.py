@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from lhv.core.errors import ConfigError
-from lhv.session.clinic import profile_path
-from lhv.session.clinic import Clinic
-from lhv.lint import FileReport, check_file
 from lhv.contract.payloads import PAYLOADS_DIR, PayloadError, PayloadFile
 from lhv.contract.payloads import load as load_payload
+from lhv.core.errors import ConfigError
+from lhv.lint import FileReport, check_file
+from lhv.session.clinic import Clinic, profile_path
 
 BUNDLED = PAYLOADS_DIR / "customer"
 MISTAKES = BUNDLED / "mistakes"

@@ -11,8 +11,17 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from lhv.contract.tables import BODY_SITES, CONDITIONS, CONTENT_TYPES, DIAGNOSIS_MAX_IMAGES, DIAGNOSIS_MIN_IMAGES, \
-    SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE, SCORING_SYSTEMS, ItemSpec
+from lhv.contract.tables import (
+    BODY_SITES,
+    CONDITIONS,
+    CONTENT_TYPES,
+    DIAGNOSIS_MAX_IMAGES,
+    DIAGNOSIS_MIN_IMAGES,
+    SALT_WEIGHTS,
+    SCORING_SYSTEM_BY_CODE,
+    SCORING_SYSTEMS,
+    ItemSpec,
+)
 from lhv.device.clinical.validation import ErrorDict
 from lhv.lint.paths import camel, last_key, snake, value_at
 from lhv.lint.readers import BodyReader

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from lhv.contract.spelling import item_of_v2, v2_item, v2_site
 from lhv.contract.tables import SCORING_SYSTEM_BY_CODE
 from lhv.device.clinical import v2_shape
 from lhv.device.clinical.validation import Loc
 from lhv.lint.readers import BodyReader, MediaEntry, Reading, register
-from lhv.contract.spelling import item_of_v2, v2_item, v2_site
 
 _SEVERITY_KEYS = {"knownCondition", "bodySite", "scoringSystem"}
 

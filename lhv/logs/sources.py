@@ -18,8 +18,8 @@ import httpx
 
 from lhv.core.bounds import Body, DeadlinePassed, bounded_client, deadline, read_capped
 from lhv.core.errors import ConfigError, NotApplicable, TargetError
-from lhv.session.profile import LogsSection, TargetSection
 from lhv.core.secrets import SECRETS
+from lhv.session.profile import LogsSection, TargetSection
 
 MAX_BYTES = 20 * 1024 * 1024  # the tail of a log that is read at most
 

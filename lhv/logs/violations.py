@@ -114,7 +114,7 @@ def match(violations: list[Violation], entries: list[LogEntry], skew_s: float) -
 
 
 def _utc(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _client_ok(violation: Violation, entry: LogEntry) -> bool:

@@ -17,13 +17,13 @@ from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
 
-from lhv.inspection.attestation import Attestation, load_attestation
 from lhv.core.errors import ConfigError
 from lhv.core.evidence import CaseEvidence, CheckResult, Step
-from lhv.session import verdicts
-from lhv.session.run import CaseResult, RunState
+from lhv.inspection.attestation import Attestation, load_attestation
 from lhv.integration.volume import arithmetic, duration, volume_verdicts
 from lhv.record.markdown import table_cell
+from lhv.session import verdicts
+from lhv.session.run import CaseResult, RunState
 
 CHECK_ID = "IVCL"
 MET, NOT_MET, OPEN, NOT_CHECKED = "met", "not met", "open", "not checked"
@@ -261,8 +261,8 @@ def _markdown(run: dict, data: dict) -> str:
              "| id | requirement | check | evidence | customer's part | verdict |", "|---|---|---|---|---|---|"]
     for row in data["rows"]:
         evidence = "<br>".join(f"{e['reference']}: {e['verdict']}" for e in row["evidence"])
-        lines.append(f"| {row['id']} | {table_cell(row['requirement'])} | {table_cell(row['check'])} | {table_cell(evidence)} | "
-                     f"{table_cell(row['customer_part']['text'])} | **{row['verdict']}** |")
+        lines.append(f"| {row['id']} | {table_cell(row['requirement'])} | {table_cell(row['check'])} | "
+                     f"{table_cell(evidence)} | {table_cell(row['customer_part']['text'])} | **{row['verdict']}** |")
     lines += ["", "## Volume against the rate limits", ""]
     lines += [f"- {a}" for a in data["volume_assumptions"]] + [""]
     for volume in data["volume"]:

@@ -173,7 +173,7 @@ def sign(folder: Path, *, name: str, role: str, meaning: str, now: Callable[[], 
     entries = [check.entry for check in state.signatures]
     entry = signatures.new_entry(entries, run_id=str(data.get("run_id", "")), name=name.strip(), role=role.strip(),
                                  meaning=meaning, manifest_sha256=_digest(folder / MANIFEST),
-                                 now=(now or (lambda: dt.datetime.now(dt.timezone.utc)))(),
+                                 now=(now or (lambda: dt.datetime.now(dt.UTC)))(),
                                  gpg_fingerprint=fingerprint)
     if fingerprint:
         try:

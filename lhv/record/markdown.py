@@ -47,7 +47,8 @@ def _plan_page(run: dict, plan: dict) -> str:
     lines += [f"- {p}" for p in plan["preconditions"]] + [""]
     if plan["test_data"]:
         lines += ["## Test data", "", "| file | sha256 | description |", "|---|---|---|"]
-        lines += [f"| {table_cell(d['file'])} | `{d['sha256'][:16]}…` | {table_cell(d['description'])} |" for d in plan["test_data"]]
+        lines += [f"| {table_cell(d['file'])} | `{d['sha256'][:16]}…` | {table_cell(d['description'])} |"
+                  for d in plan["test_data"]]
         lines.append("")
     for number, case in enumerate(plan["cases"], 1):
         lines += [f"## {number}. {case['description'] or case['name']} — {case['verdict']}", ""]
@@ -57,11 +58,12 @@ def _plan_page(run: dict, plan: dict) -> str:
             lines += [f"Reason: {case['reason']}", ""]
         lines += ["| # | action | expected | actual | verdict |", "|---|---|---|---|---|"]
         for step in case["steps"]:
-            actual = "; ".join([f"{'✔' if c['passed'] else '✘'} {c['name']} {c['detail']}".strip() for c in step["checks"]]
-                               + step["actual"])
+            actual = "; ".join([f"{'✔' if c['passed'] else '✘'} {c['name']} {c['detail']}".strip()
+                                for c in step["checks"]] + step["actual"])
             evidence = ", ".join(f"`{e['method']} {e['status']}` sha256 {e['sha256'][:12]}" for e in step["exchanges"])
             lines.append(f"| {step['number']} | {table_cell(step['action'])} | {table_cell(step['expected'])} | "
-                         f"{table_cell(actual)}{'<br>evidence: ' + table_cell(evidence) if evidence else ''} | {step['verdict']} |")
+                         f"{table_cell(actual)}{'<br>evidence: ' + table_cell(evidence) if evidence else ''} | "
+                         f"{step['verdict']} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -37,7 +37,7 @@ def utc_stamp(now: dt.datetime) -> str:
     """Returns a UTC time as the entries write it (2026-12-06T07:20:00Z)."""
     if now.tzinfo is None:
         raise ValueError("a signature's time must be timezone-aware")
-    return now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def new_entry(entries: list[dict], *, run_id: str, name: str, role: str, meaning: str, manifest_sha256: str,

@@ -12,8 +12,8 @@ import base64
 import json
 from pathlib import Path
 
-from lhv.record.integrity import MANIFEST, SIGNATURES
 from lhv.core.secrets import SECRETS, SecretBook, find_leaks
+from lhv.record.integrity import MANIFEST, SIGNATURES
 
 WITHHELD = ".withheld.txt"
 _PNG = b"\x89PNG\r\n\x1a\n"

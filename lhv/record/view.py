@@ -15,9 +15,9 @@ from pathlib import Path
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from lhv.core.secrets import SECRETS
 from lhv.record import signatures
 from lhv.record.roles import MEANING_ROLES, recorded_roles
-from lhv.core.secrets import SECRETS
 
 HTML = "record.html"
 PDF = "record.pdf"

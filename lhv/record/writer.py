@@ -14,17 +14,17 @@ from xml.etree import ElementTree as ET
 
 from lhv import __version__
 from lhv.contract import catalog
-from lhv.session import trace, verdicts
-from lhv.session.run import RunState
+from lhv.contract.clauses import clause_coverage, clause_trace
+from lhv.core import announce
+from lhv.core.secrets import SECRETS
 from lhv.record.checklist import checklist, summary_line, write_checklist
 from lhv.record.integrity import MANIFEST, write_manifest
 from lhv.record.markdown import write_markdown
 from lhv.record.roles import RecordSection, run_roles
 from lhv.record.sink import redact_folder
 from lhv.record.view import VIEWS, write_view
-from lhv.core import announce
-from lhv.contract.clauses import clause_coverage, clause_trace
-from lhv.core.secrets import SECRETS
+from lhv.session import trace, verdicts
+from lhv.session.run import RunState
 
 RESULTS_SCHEMA_VERSION = "1.0"
 
@@ -118,8 +118,8 @@ def _anomalies(plans: list[dict]) -> list[dict]:
         for case in plan["cases"]:
             if case["verdict"] in (verdicts.FAILED, verdicts.ERROR, verdicts.INCONCLUSIVE):
                 found.append({"id": f"ANOM-{len(found) + 1:03d}", "plan": plan["id"], "case": case["name"],
-                              "verdict": case["verdict"], "summary": f"{plan['id']} {case['name']}: {case['reason']}"[:500],
-                              "disposition": ""})
+                              "verdict": case["verdict"],
+                              "summary": f"{plan['id']} {case['name']}: {case['reason']}"[:500], "disposition": ""})
     return found
 
 

@@ -6,8 +6,8 @@ import re
 import secrets
 
 from lhv.core.http import Reply
-from lhv.scanners.reports import Severity
 from lhv.core.secrets import SECRETS, encodings
+from lhv.scanners.reports import Severity
 from lhv.security.probe import Probe
 from lhv.security.registry import Found, security_check
 
@@ -150,7 +150,7 @@ def trace(probe: Probe) -> None:
 def undocumented_methods(probe: Probe) -> None:
     """PUT, PATCH and DELETE on every route (with a valid token) get a 4xx: never a 2xx, never a 5xx."""
     token = probe.token()
-    for intent, route in probe.paths():
+    for _intent, route in probe.paths():
         for method in UNDOCUMENTED_METHODS:
             if method == route.method:
                 continue

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from lhv.contract.dialects.base import Route
+from lhv.contract.intents import Image, SeverityRequest
+from lhv.core.errors import TargetError
+from lhv.core.http import CertificateRejected, ConnectionRefused, Reply
+from lhv.core.secrets import SECRETS
 from lhv.fuzz.images import SourceImage
 from lhv.session.accounts import Accounts
 from lhv.session.target import Api, Credentials, Target
-from lhv.core.errors import TargetError
-from lhv.core.http import CertificateRejected, ConnectionRefused, Reply
-from lhv.contract.intents import Image, SeverityRequest
-from lhv.core.secrets import SECRETS
 
 SUBJECT = "lhv-security-pass"
 

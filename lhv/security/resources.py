@@ -12,8 +12,8 @@ from lhv.core.errors import TargetError
 from lhv.core.evidence import Exchange, current_case
 from lhv.core.http import HttpExchange, Reply, redact_body
 from lhv.core.pacing import AUTHENTICATED
-from lhv.scanners.reports import Severity
 from lhv.core.secrets import SECRETS
+from lhv.scanners.reports import Severity
 from lhv.security.probe import Probe, Sample
 from lhv.security.registry import Found, security_check
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from lhv.core import announce
 from lhv.contract.intents import Image, SeverityRequest
 from lhv.contract.made_images import blank_png
 from lhv.contract.payloads import IMAGES_DIR, PAYLOADS_DIR, PayloadFile, content_type_of, discover, encode_image, find
+from lhv.core import announce
 from lhv.core.errors import ConfigError
 from lhv.core.http import Reply
 from lhv.core.pacing import AUTHENTICATED

@@ -55,7 +55,7 @@ class TargetSection(_Section):
         return name
 
     @model_validator(mode="after")
-    def _deadline(self) -> "TargetSection":
+    def _deadline(self) -> TargetSection:
         if self.request_deadline_seconds is None:
             self.request_deadline_seconds = self.default_deadline(self.timeout_seconds)
         elif self.request_deadline_seconds < self.timeout_seconds:
@@ -246,7 +246,7 @@ class UptimeSection(_Section):
         raise ValueError(f"{value!r} is not \"previous-month\", \"live\" or a month written YYYY-MM")
 
     @model_validator(mode="after")
-    def _consistent(self) -> "UptimeSection":
+    def _consistent(self) -> UptimeSection:
         if self.degraded_seconds > self.timeout_seconds:
             raise ValueError("degraded_seconds is longer than timeout_seconds")
         intervals = [("interval_seconds", self.interval_seconds)]
@@ -332,7 +332,8 @@ class IntegrationSection(_Section):
     active_hours_per_day: float = Field(24, gt=0, le=24)  # hours with traffic on those days
     peak_factor: float = Field(3, ge=1, le=1000)  # the busiest minute's rate over the active hours' average
     logins: Literal["reuse-token", "per-report"] = "reuse-token"  # how the client gets its tokens
-    attestation: str = ""  # the customer's confirmation of its client's behaviour (lhv/inspection/attestation.py format)
+    attestation: str = ""  # the customer's confirmation of its client's behaviour
+    #                        (lhv/inspection/attestation.py format)
 
     @field_validator("scoring_systems")
     @classmethod

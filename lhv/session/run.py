@@ -19,7 +19,7 @@ from lhv.session.trace import TraceMap
 
 def new_run_id() -> str:
     """Returns a sortable, unique run id such as 20261122T035500Z-3f9a."""
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
 
 
 @dataclass
@@ -46,15 +46,15 @@ class RunState:
     tester: str
     faults: tuple[str, ...]
     mutants: tuple[str, ...] = ()  # generated mutants of the embedded device (lhv selftest)
-    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     finished: dt.datetime | None = None
     command: str = field(default_factory=lambda: " ".join(sys.argv))
     target_url: str = ""
     device: DeviceInfo | None = None
     aborted: str | None = None
     trust_problem: str = ""  # the target's certificate did not verify: only the certificate plan is judged
-    running: str = ""
-    watch: Callable[[], str | None] | None = None  # says why a process the run depends on died, if one did  # the test case running now; an aborted record names it
+    running: str = ""  # the test case running now; an aborted record names it
+    watch: Callable[[], str | None] | None = None  # says why a process the run depends on died, if one did
     cases: list[CaseResult] = field(default_factory=list)
     selected_plans: list[str] = field(default_factory=list)
     accounts_left: list[str] = field(default_factory=list)

@@ -11,17 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from lhv.contract.dialects import DeviceInfo, Dialect, TokenGrant, dialect_named
+from lhv.core.errors import ConfigError, NotApplicable, TargetError
+from lhv.core.http import RecordingClient, Reply
+from lhv.core.pacing import RatePacer, budgets_for
+from lhv.core.secrets import SECRETS
 from lhv.device.faults import fault_named
 from lhv.device.launcher import RunningDevice, start_device
 from lhv.device.mutants import mutated_settings
 from lhv.device.settings import DeviceSettings
-from lhv.contract.dialects import DeviceInfo, Dialect, TokenGrant, dialect_named
-from lhv.core.errors import ConfigError, NotApplicable, TargetError
 from lhv.session.preflight import check_mutants, trust_context
-from lhv.core.http import RecordingClient, Reply
-from lhv.core.pacing import RatePacer, budgets_for
 from lhv.session.profile import Account, Profile
-from lhv.core.secrets import SECRETS
 
 EMBEDDED_ENV = {"user": ("LHV_EMBEDDED_USER", "LHV_EMBEDDED_PASSWORD"),
                 "second_user": ("LHV_EMBEDDED_USER2", "LHV_EMBEDDED_PASSWORD2"),

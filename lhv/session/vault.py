@@ -34,7 +34,8 @@ class TokenVault:
         try:
             data = json.loads(self.path.read_text())
         except ValueError:
-            raise ConfigError(str(self.path), None, "token vault is not valid JSON; delete it to start afresh") from None
+            raise ConfigError(str(self.path), None,
+                              "token vault is not valid JSON; delete it to start afresh") from None
         return data if isinstance(data, dict) else {}
 
     def _write(self, data: dict) -> None:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509 import DNSName, IPAddress, SubjectAlternativeName
 
 from lhv.core.errors import TargetError
@@ -66,9 +66,16 @@ def _reachable_ip(host: str, port: int, timeout_s: float) -> str:
 def scan(host: str, port: int, *, trust_store: str, timeout_s: float, certificate: bool = True,
          protocols: bool = True) -> ScanReport:
     """Runs sslyze against host:port; raises TargetError when the scan cannot be completed."""
-    from sslyze import (CertificateInfoExtraArgument, ScanCommand, ScanCommandAttemptStatusEnum,
-                        ScanCommandsExtraArguments, Scanner, ServerNetworkLocation, ServerScanRequest,
-                        ServerScanStatusEnum)
+    from sslyze import (
+        CertificateInfoExtraArgument,
+        ScanCommand,
+        ScanCommandAttemptStatusEnum,
+        ScanCommandsExtraArguments,
+        Scanner,
+        ServerNetworkLocation,
+        ServerScanRequest,
+        ServerScanStatusEnum,
+    )
     from sslyze.json.json_output import ServerScanResultAsJson
 
     by_protocol = {name: getattr(ScanCommand, command) for name, command in PROTOCOL_COMMANDS.items()}

@@ -64,8 +64,8 @@ def _open(url: str, source: str) -> ProbeStore:
 
 def run_probe(args: argparse.Namespace) -> int:
     """Probes the profile's target until stopped (SIGINT, SIGTERM) or bounded; returns the exit code."""
-    from lhv.session.target import open_target
     from lhv.session.profile import load_profile
+    from lhv.session.target import open_target
     from lhv.uptime.config import display_url, make_probes, prober_id_for, store_url_for
     from lhv.uptime.probes import probe_continuously
 
@@ -160,8 +160,8 @@ def _now() -> str:
 
 def run_report(args: argparse.Namespace) -> int:
     """Judges a window from the store, prints the verdict and writes the record; returns the exit code."""
-    from lhv.session.profile import UptimeSection, load_profile
     from lhv.record.integrity import write_manifest
+    from lhv.session.profile import UptimeSection, load_profile
     from lhv.uptime.config import display_url, store_url_for
     from lhv.uptime.judgement import PASSED, judge_window
     from lhv.uptime.report import HTML_NAME, write_uptime_record

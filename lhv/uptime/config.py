@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from lhv.contract.dialects import Dialect
 from lhv.core.errors import ConfigError
 from lhv.core.pacing import RatePacer
-from lhv.session.profile import Profile
 from lhv.core.secrets import SECRETS
+from lhv.session.profile import Profile
 from lhv.uptime.probes import HttpProbes, Transaction, load_body
 
 SQLITE = "sqlite:///"

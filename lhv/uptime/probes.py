@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from lhv.core.bounds import Body, Deadline, DeadlinePassed, bounded_client, deadline, read_capped
 from lhv.contract.dialects import Dialect
+from lhv.core.bounds import Body, Deadline, DeadlinePassed, bounded_client, deadline, read_capped
 from lhv.core.errors import CheckFailed, TargetError
 from lhv.core.evidence import Exchange
 from lhv.core.http import Reply

@@ -5,8 +5,8 @@ import hashlib
 
 import pytest
 
-from lhv.inspection.attestation import load_attestation
 from lhv.core.errors import ConfigError
+from lhv.inspection.attestation import load_attestation
 
 VALID = """
 attested_by = "Jane Doe (JD-009), database administrator"

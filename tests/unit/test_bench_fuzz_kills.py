@@ -5,8 +5,23 @@ import math
 
 import pytest
 
-from bench.fuzz_kills import (KILLED, MISSED, UNJUDGED, ToolRun, allocate, evenly, goal_met, harness_failures,
-                              harness_fuzz_work, judge, merged, ratio, schemathesis_events, shown, stratified)
+from bench.fuzz_kills import (
+    KILLED,
+    MISSED,
+    UNJUDGED,
+    ToolRun,
+    allocate,
+    evenly,
+    goal_met,
+    harness_failures,
+    harness_fuzz_work,
+    judge,
+    merged,
+    ratio,
+    schemathesis_events,
+    shown,
+    stratified,
+)
 from bench.fuzz_vs_schemathesis import OUT_OF_REACH, out_of_reach
 
 PASSED = ToolRun(0)

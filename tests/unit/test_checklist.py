@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from lhv.session.run import RunState
-from lhv.session.profile import embedded_profile
 from lhv.record.checklist import _requirements, checklist, summary_line
+from lhv.session.profile import embedded_profile
+from lhv.session.run import RunState
 
 
 def _plans(verdicts: dict[str, str]) -> list[dict]:

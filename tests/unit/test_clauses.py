@@ -9,12 +9,19 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from lhv.app.clauses import (
+    CheckNames,
+    _scan_sources,
+    clause_gaps,
+    failed_checks,
+    known_checks,
+    known_kills,
+    render_markdown,
+)
 from lhv.contract.catalog import catalog
-from lhv.app.clauses import (CheckNames, _scan_sources, clause_gaps, failed_checks, known_checks, known_kills,
-                             render_markdown)
 from lhv.contract.clauses import clause_coverage, clause_trace, contract, parse_contract
-from lhv.device.faults import FAULTS
 from lhv.core.errors import ConfigError
+from lhv.device.faults import FAULTS
 from lhv.session.profile import Profile
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,7 +110,8 @@ def test_every_clause_has_a_check_and_a_kill_or_is_listed_open():
     listed = tomllib.loads(OPEN_LIST.read_text(encoding="utf-8"))
     assert not {c: g for c, g in open_now.items() if listed.get(c) != g}, "open clauses not listed (or listed with " \
         f"another gap) in {OPEN_LIST.name}: {sorted(c for c, g in open_now.items() if listed.get(c) != g)}"
-    assert not set(listed) - set(open_now), f"listed open but verified now, strike them: {sorted(set(listed) - set(open_now))}"
+    assert not set(listed) - set(open_now), \
+        f"listed open but verified now, strike them: {sorted(set(listed) - set(open_now))}"
 
 
 def test_docs_contract_md_is_generated_from_the_clauses():

@@ -90,7 +90,7 @@ def test_data_that_is_not_a_string_is_rejected(data):
 
 @pytest.mark.parametrize(("content_type", "raw", "reason"), [
     ("image/jpeg", b"GIF89a" + bytes(40), "not_an_image"),
-    ("image/png", "not an image at all".encode(), "not_an_image"),
+    ("image/png", b"not an image at all", "not_an_image"),
     ("image/jpeg", b"", "not_an_image"),
     ("image/jpeg", PNG, "type_mismatch"),
     ("image/png", JPEG, "type_mismatch"),

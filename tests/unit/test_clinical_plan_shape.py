@@ -8,9 +8,9 @@ from jsonschema import Draft202012Validator
 from lhv.contract.tables import BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEMS
 from lhv.device.clinical import plan_openapi
 from lhv.device.clinical.plan_shape import read_severity
-from lhv.device.clinical.shape_common import RequestInvalid, elide, parse_json
 from lhv.device.clinical.scoring import zone_factor
 from lhv.device.clinical.service import _wrong_zone_factor
+from lhv.device.clinical.shape_common import RequestInvalid, elide, parse_json
 
 JPEG_TEXT = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAQDAwMDAgQDAwMEBAQFBg=="
 MINIMAL = {"media": {"contentType": "image/jpeg", "data": JPEG_TEXT}, "scoring_systems": ["aihs4"]}

@@ -9,8 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lhv.contract.tables import BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
-from lhv.device.clinical.scoring import (INTERPRETATION_BANDS, Interpretation, global_score_contribution, interpret,
-                                         raw_score, score_system, zone_factor)
+from lhv.device.clinical.scoring import (
+    INTERPRETATION_BANDS,
+    Interpretation,
+    global_score_contribution,
+    interpret,
+    raw_score,
+    score_system,
+    zone_factor,
+)
 
 APASI_SIGNS = {"erythema": 2, "induration": 3, "desquamation": 1}
 SCORAD_SIGNS = {"erythema": 2, "swelling": 1, "crusting": 0, "excoriation": 1, "lichenification": 2, "dryness": 1}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lhv.harness.clinical_steps import consistency_problems, ranking_problems, score_checks
+from lhv.clinical.reports import consistency_problems, ranking_problems, score_checks
 from lhv.contract.intents import ConditionScore, Image, SeverityReport, SeverityRequest, SystemScore
 
 IMAGE = Image("image/jpeg", "AAAA", "test.jpg")

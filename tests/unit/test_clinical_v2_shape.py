@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from jsonschema import Draft202012Validator
 
-from lhv.contract.tables import SCORING_SYSTEM_BY_CODE
-from lhv.device.clinical import plan_shape, v2_openapi, v2_shape
-from lhv.device.clinical.service import ClinicalService, SeverityResult
-from lhv.device.clinical.imaging import DecodedImage
-from lhv.device.clinical.shape_common import RequestInvalid, elide
 from lhv.contract.payloads import find
 from lhv.contract.spelling import plan_text, v2_text
+from lhv.contract.tables import SCORING_SYSTEM_BY_CODE
+from lhv.device.clinical import plan_shape, v2_openapi, v2_shape
+from lhv.device.clinical.imaging import DecodedImage
+from lhv.device.clinical.service import ClinicalService, SeverityResult
+from lhv.device.clinical.shape_common import RequestInvalid, elide
 
 JPEG_TEXT = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAQDAwMDAgQDAwMEBAQFBg=="
 ATTACHMENT = {"contentAttachment": {"contentType": "image/jpeg", "data": JPEG_TEXT}}

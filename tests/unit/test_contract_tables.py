@@ -7,8 +7,16 @@ import re
 import pytest
 
 from lhv.contract import tables as contract
-from lhv.contract.tables import (BODY_SITE_BY_CAMEL, BODY_SITE_BY_CODE, BODY_SITES, CONDITION_BY_CODE, PASI_REGION_WEIGHTS,
-                          RULE_OF_NINES_SHARES, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE)
+from lhv.contract.tables import (
+    BODY_SITE_BY_CAMEL,
+    BODY_SITE_BY_CODE,
+    BODY_SITES,
+    CONDITION_BY_CODE,
+    PASI_REGION_WEIGHTS,
+    RULE_OF_NINES_SHARES,
+    SALT_WEIGHTS,
+    SCORING_SYSTEM_BY_CODE,
+)
 
 CONTRACT_SITES = (
     "head_front head_back head_top head_left head_right arm_left arm_right trunk_front trunk_back leg_left "

@@ -52,7 +52,8 @@ def test_a_hash_verifies_against_its_password_and_no_other(make):
     assert verifies(make("another password"), PASSWORD) is False  # a well-formed hash of another password
 
 
-@pytest.mark.parametrize("stored", ["not a hash", "$7$C6..../....SodiumChloride$kBGj9fHznVYFQMEn/qDCfrDevf9YDtcDdKvEqHJLV8D"],
+@pytest.mark.parametrize("stored", ["not a hash",
+                                    "$7$C6..../....SodiumChloride$kBGj9fHznVYFQMEn/qDCfrDevf9YDtcDdKvEqHJLV8D"],
                          ids=["garbage", "libsodium $7$"])
 def test_a_format_without_a_verifier_is_none_never_true(stored):
     assert verifies(stored, PASSWORD) is None

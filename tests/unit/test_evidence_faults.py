@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
-from lhv.inspection.attestation import load_attestation
 from lhv.device.availability import HEALTH_DROP_EVERY, AvailabilityFaults
 from lhv.device.faults import DEVICE_FAULTS, EVIDENCE_FAULTS, FAILED, FAULTS, INCONCLUSIVE
+from lhv.inspection.attestation import load_attestation
+from lhv.scanners.reports import Severity, gate, load_report
 from lhv.session.preflight import with_evidence
 from lhv.session.profile import embedded_profile
-from lhv.scanners.reports import Severity, gate, load_report
 from lhv.uptime.judgement import configured_window
 from lhv.uptime.store import open_store
 

@@ -6,8 +6,14 @@ import copy
 
 import pytest
 
-from lhv.contract.fhir import (device_elements, device_schema_validator, fhir_validator, standard_elements,
-                      validate_device_schema, validate_fhir)
+from lhv.contract.fhir import (
+    device_elements,
+    device_schema_validator,
+    fhir_validator,
+    standard_elements,
+    validate_device_schema,
+    validate_fhir,
+)
 
 SCHEMA = "diagnostic_report.schema.json"
 RANKING = [{"code": "EA80", "display": "Atopic dermatitis", "probability": 97.5},

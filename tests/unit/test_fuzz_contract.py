@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lhv.dialects import dialect_named
+from lhv.contract.dialects import dialect_named
+from lhv.contract.payloads import IMAGES_DIR
 from lhv.fuzz.contract import (
     ASSESS,
     DIAGNOSE,
@@ -18,7 +19,6 @@ from lhv.fuzz.contract import (
     contract_bodies,
 )
 from lhv.fuzz.images import image_paths, load_images
-from lhv.payloads import IMAGES_DIR
 
 IMAGES = load_images(IMAGES_DIR)
 DIALECTS = ("plan", "v2")

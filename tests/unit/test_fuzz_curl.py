@@ -6,8 +6,8 @@ import base64
 import shlex
 
 from lhv.core.evidence import Exchange
-from lhv.fuzz.curl import BODY_LIMIT, curl_line
 from lhv.core.secrets import SECRETS
+from lhv.fuzz.curl import BODY_LIMIT, curl_line
 
 
 def _exchange(headers: dict, body, method: str = "POST") -> Exchange:

@@ -8,12 +8,13 @@ import io
 import struct
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from lhv.contract.made_images import BOMB_SIZE, decompression_bomb
-from lhv.fuzz.images import broken_variants, image_paths, image_variants, load_images, valid_variants, with_images
 from lhv.contract.payloads import IMAGES_DIR
+from lhv.fuzz.images import broken_variants, image_paths, image_variants, load_images, valid_variants, with_images
 
 IMAGES = load_images(IMAGES_DIR)
 MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG"}

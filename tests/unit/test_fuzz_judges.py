@@ -8,14 +8,14 @@ import json
 import httpx
 import pytest
 
-from lhv.dialects import dialect_named
-from lhv.evidence import Exchange
+from lhv.contract.dialects import dialect_named
+from lhv.contract.intents import RequestField
+from lhv.core.evidence import Exchange
+from lhv.core.http import Reply
 from lhv.fuzz import judges
 from lhv.fuzz.contract import ContractRequest
 from lhv.fuzz.images import ImageVariant
 from lhv.fuzz.judges import Sent
-from lhv.http import Reply
-from lhv.intents import RequestField
 
 OP = "POST /diagnosis-support"
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyQGV4YW1wbGUudGVzdCJ9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from lhv.contract.dialects import dialect_named
+from lhv.contract.intents import Image
 from lhv.device.app import create_app
 from lhv.device.context import DeviceContext
 from lhv.device.settings import DeviceSettings
-from lhv.contract.dialects import dialect_named
-from lhv.contract.intents import Image
 
 PASSWORD = "a long enough password"
 FIRST, SECOND = "first@example.org", "second@example.org"

@@ -9,8 +9,16 @@ import pytest
 
 from lhv.device.conformance import operation_outcome, parse_errors_only
 from lhv.device.exchange import Answer, AnswerRewriting, Asked
-from lhv.device.injection import (condition_holds, content_types, nested_form, rendered, shell_output, split_header,
-                                  subject_reference, traversed)
+from lhv.device.injection import (
+    condition_holds,
+    content_types,
+    nested_form,
+    rendered,
+    shell_output,
+    split_header,
+    subject_reference,
+    traversed,
+)
 
 
 def test_bracket_keys_nest_as_qs_reads_them():

@@ -7,11 +7,10 @@ import textwrap
 import pytest
 
 from lhv.checks.credentials import reveals_no_credential
-from lhv.device.users import PasswordScheme
 from lhv.core.errors import CheckFailed, ConfigError, TargetError
+from lhv.core.secrets import SECRETS, SecretBook, hide_long_words
+from lhv.device.users import PasswordScheme
 from lhv.inspection.hooks import CommandHook, SqlHook
-from lhv.core.secrets import hide_long_words
-from lhv.core.secrets import SECRETS, SecretBook
 
 QUERY = "SELECT password_hash FROM users WHERE email = :username"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from scipy.stats import binomtest
 
-from lhv.core.errors import ConfigError
 from lhv.contract.labelled import CaseOutcome, compare, confusion, mcnemar_exact, read_manifest, smallest_p
 from lhv.contract.payloads import IMAGES_DIR
+from lhv.core.errors import ConfigError
 
 
 def _manifest(tmp_path, text, images=("a-1.jpg", "a-2.jpg")):

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from lhv.app import cli
+from lhv.contract.payloads import IMAGES_DIR
 from lhv.lint import check_file
 from lhv.lint.readers import detect_dialect
-from lhv.contract.payloads import IMAGES_DIR
 
 JPEG = base64.b64encode((IMAGES_DIR / "psoriasis.jpg").read_bytes()).decode()
 ATTACHMENT = {"contentAttachment": {"contentType": "image/jpeg", "data": JPEG}}

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from lhv.app.selftest import QUICK, Item, _packaged_equivalents, judge, load_equivalents, mutant_checks, mutant_item
+from lhv.contract.clauses import contract
+from lhv.core.errors import ConfigError
 from lhv.device.app import create_app
 from lhv.device.context import DeviceContext
 from lhv.device.mutants import all_mutants, mutant_named, mutate_json, mutated_settings
 from lhv.device.settings import DeviceSettings
-from lhv.core.errors import ConfigError
-from lhv.contract.clauses import contract
-from lhv.app.selftest import QUICK, Item, _packaged_equivalents, judge, load_equivalents, mutant_checks, mutant_item
 
 PASSWORD = "a long enough password"
 
@@ -24,7 +24,8 @@ def test_ids_are_unique_stable_and_in_the_hundreds_for_both_dialects():
     assert len(ids) == len(set(ids)) >= 300
     by_dialect = Counter(m.dialect for m in mutants)
     assert by_dialect["plan"] >= 150 and by_dialect["v2"] >= 150, by_dialect
-    assert {m.kind for m in mutants} == {"reply", "status", "header", "number", "log", "key", "cover", "accept", "method", "cors", "token", "password", "echo", "errors", "auth"}
+    assert {m.kind for m in mutants} == {"reply", "status", "header", "number", "log", "key", "cover", "accept",
+                                         "method", "cors", "token", "password", "echo", "errors", "auth"}
     all_mutants.cache_clear()
     assert [m.id for m in all_mutants()] == ids  # generated again, the same ids in the same order
     assert ids[0] == "plan:reply:GET/:200:$.name:drop"
@@ -221,7 +222,8 @@ def test_a_route_left_out_of_its_limit_is_never_refused_while_the_others_are(tmp
 
 
 def test_a_budget_kept_per_token_lets_a_new_token_of_the_same_user_through(tmp_path):
-    clean, mutated = _small_limits(tmp_path / "clean"), _small_limits(tmp_path / "mutant", "plan:key:authenticated:token")
+    clean, mutated = (_small_limits(tmp_path / "clean"),
+                      _small_limits(tmp_path / "mutant", "plan:key:authenticated:token"))
     for client, expected in ((clean, 429), (mutated, 200)):
         first, second = (_login(client).json()["access_token"] for _ in range(2))
         for _ in range(2):

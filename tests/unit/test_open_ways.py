@@ -169,7 +169,8 @@ def test_the_reference_device_takes_exactly_what_the_embedded_profile_says(switc
         assert errors and _at(errors, writer.open_way_locs(REQUEST, way))
 
 
-@pytest.mark.parametrize("fault", sorted(f for f in REQUEST_SHAPE_FAULTS if set(fault_named(f).dialects) & {"plan", "v2"}))
+@pytest.mark.parametrize("fault", sorted(f for f in REQUEST_SHAPE_FAULTS
+                                         if set(fault_named(f).dialects) & {"plan", "v2"}))
 def test_each_shape_fault_turns_its_own_way_and_no_other(switched, fault):
     own, turns = TURNS[fault]
     assert set(fault_named(fault).caught_by) == {"PLAN_009"}

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from lhv.app.cli import main
+from lhv.core.errors import ConfigError, NotApplicable
 from lhv.device.clinical.imaging import ANALYSIS_SIDE, DecodedImage
 from lhv.device.clinical.service import ClinicalService
 from lhv.device.clinical.validation import SeverityRequest, plan_loc_for
 from lhv.device.settings import DeviceSettings
 from lhv.device.tokens import TokenService
 from lhv.device.users import PasswordScheme, UserStore
-from lhv.core.errors import ConfigError, NotApplicable
 from lhv.session.accounts import Accounts
 from lhv.session.profile import parse_profile
 

@@ -10,9 +10,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lhv.contract import oracle
+from lhv.contract.oracle import check, recompute, recompute_contribution
 from lhv.contract.tables import BODY_SITES, SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
 from lhv.device.clinical.scoring import score_system
-from lhv.contract.oracle import check, recompute, recompute_contribution
 
 SEED_APASI = {"surface": 4, "erythema": 2, "induration": 3, "desquamation": 1}
 SEED_ASCORAD = {"surface": 78, "itchiness": 4, "sleeplessness": 6, "erythema": 2, "swelling": 1, "crusting": 0,
@@ -128,7 +128,8 @@ def test_oracle_agrees_with_the_device_on_random_inputs(case):
     verdict = check(system, site, dict(result.items), result.value)
     assert verdict.ok, verdict.formula_text
     if result.global_score_contribution is not None:
-        assert abs(result.global_score_contribution - recompute_contribution(system, site, items)) <= 0.005 + 1e-9  # half a rounding unit, plus float noise
+        # half a rounding unit, plus float noise
+        assert abs(result.global_score_contribution - recompute_contribution(system, site, items)) <= 0.005 + 1e-9
 
 
 @settings(max_examples=200, deadline=None)

@@ -8,8 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from lhv.contract.payloads import (ENCODINGS, IMAGES_DIR, PAYLOADS_DIR, PayloadError, discover, echo_matches, encode_image,
-                          error_problems, find, load)
+from lhv.contract.payloads import (
+    ENCODINGS,
+    IMAGES_DIR,
+    PAYLOADS_DIR,
+    PayloadError,
+    discover,
+    echo_matches,
+    encode_image,
+    error_problems,
+    find,
+    load,
+)
 from lhv.core.secrets import SecretBook
 
 JPEG = (IMAGES_DIR / "atopic_dermatitis.jpg").read_bytes()

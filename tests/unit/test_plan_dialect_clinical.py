@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from lhv.contract.dialects import dialect_named
-from lhv.core.errors import CheckFailed
-from lhv.core.http import Reply
 from lhv.contract.intents import Image, RequestField, SeverityRequest
 from lhv.contract.payloads import IMAGES_DIR, find
+from lhv.core.errors import CheckFailed
+from lhv.core.http import Reply
 from tests.dialect_samples import IMAGE, RANKING, SEED_1, reply_from, report_with_evolution
 
 PLAN = dialect_named("plan")

@@ -9,8 +9,8 @@ import pytest
 from lhv.core.errors import CheckFailed
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
 from lhv.harness.security_steps import gate_scanner_report
-from lhv.session.profile import ConfigError, parse_profile
 from lhv.scanners import load_report
+from lhv.session.profile import ConfigError, parse_profile
 
 REPORTS = Path(__file__).resolve().parent.parent / "data" / "scanner_reports"
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lhv.device.echo import echoes
 from lhv.core.secrets import RedactingStream, SecretBook, encodings, find_leaks
+from lhv.device.echo import echoes
 
 PASSWORD = "pa\"ss <w&rd> 'x' /y\\z+é-Kq7"
 TOKEN = "opaque-token-4e1c9b7f2a"

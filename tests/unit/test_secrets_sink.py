@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from lhv.record.sink import WITHHELD, redact_folder
 from lhv.core.secrets import SecretBook, find_leaks
+from lhv.record.sink import WITHHELD, redact_folder
 
 PASSWORD = "pa\"ss <w&rd>\n'x' /y\\z+é-Kq7"
 TOKEN = "opaque-token-4e1c9b7f2a"

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lhv.contract.dialects import dialect_named
+from lhv.contract.intents import Image
+from lhv.contract.payloads import IMAGES_DIR
 from lhv.device.clinical.imaging import ImageRejected, decode_media
 from lhv.device.clinical.validation import SeverityRequest as RuleRequest
 from lhv.device.clinical.validation import validate_severity_request
-from lhv.contract.dialects import dialect_named
 from lhv.fuzz.severity_space import BREAKAGES, ZONED, broken_requests, describe, valid_requests
-from lhv.contract.intents import Image
-from lhv.contract.payloads import IMAGES_DIR
 
 PLAN = dialect_named("plan")
 IMAGES = tuple(Image.from_file(IMAGES_DIR / name) for name in ("psoriasis.jpg", "urticaria.png"))

@@ -23,8 +23,8 @@ def test_passing_step_keeps_its_checks(case):
     assert case.steps[0].verdict == "passed" and case.steps[0].checks[0].detail == "seen"
 
 
-@pytest.mark.parametrize(("exc", "verdict"), [(TargetError("down"), "error"), (Inconclusive("too long"), "inconclusive"),
-                                              (ValueError("bug"), "error")])
+@pytest.mark.parametrize(("exc", "verdict"), [(TargetError("down"), "error"),
+                                              (Inconclusive("too long"), "inconclusive"), (ValueError("bug"), "error")])
 def test_step_verdict_follows_the_exception(case, exc, verdict):
     with pytest.raises(type(exc)):
         with StepRecorder(case)("act", expect="x"):

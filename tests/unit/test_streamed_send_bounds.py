@@ -9,12 +9,12 @@ from __future__ import annotations
 import ssl
 from types import SimpleNamespace
 
-from lhv.core.bounds import DeadlinePassed
 from lhv.contract.dialects.base import Route
+from lhv.core.bounds import DeadlinePassed
 from lhv.core.pacing import RatePacer, budgets_for
-from lhv.session.profile import TargetSection
 from lhv.security.probe import Sample
 from lhv.security.resources import padded_json, send_streamed
+from lhv.session.profile import TargetSection
 from tests.hostile import SLACK_S, HostileServer, ends_within, huge_body_sha256, in_case
 
 DEADLINE_S = 2.0

@@ -4,7 +4,7 @@ import datetime as dt
 
 from lhv.tls.judge import CertificateFacts, TlsFacts, certificate_findings, hostname_matches, protocol_findings
 
-NOW = dt.datetime(2027, 1, 15, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2027, 1, 15, tzinfo=dt.UTC)
 
 
 def facts(**changes):

@@ -5,8 +5,8 @@ import pytest
 
 from lhv.core.errors import CheckFailed
 from lhv.core.evidence import Exchange
-from lhv.harness.transport_steps import PlainRoute, require_https_redirect_or_refusal
 from lhv.core.http import Reply
+from lhv.harness.transport_steps import PlainRoute, require_https_redirect_or_refusal
 
 PLAIN = PlainRoute("http://device.test/health", "device.test", "/health")
 

@@ -12,7 +12,12 @@ import pytest
 
 from lhv.session.profile import UptimeSection
 from lhv.uptime.judgement import (
-    Judgement, calendar_month, configured_window, judge_window, live_window, previous_month,
+    Judgement,
+    calendar_month,
+    configured_window,
+    judge_window,
+    live_window,
+    previous_month,
 )
 from lhv.uptime.report import write_uptime_record
 from lhv.uptime.store import Probe, ProbeStore, open_store

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lhv.core.bounds import DeadlinePassed
 from lhv.contract.dialects import dialect_named
+from lhv.core.bounds import DeadlinePassed
 from lhv.uptime.prober import classify_exception
 from lhv.uptime.probes import HttpProbes, Transaction
 from tests.hostile import SLACK_S, HostileServer, ends_within

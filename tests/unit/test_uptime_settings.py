@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from lhv.device.availability import FLAP_EVERY, flap_drop
 from lhv.core.errors import ConfigError
-from lhv.session.profile import embedded_profile, load_profile, parse_profile
 from lhv.core.secrets import SECRETS
+from lhv.device.availability import FLAP_EVERY, flap_drop
+from lhv.session.profile import embedded_profile, load_profile, parse_profile
 from lhv.uptime.config import display_url, store_url_for
 
 VALID = b"""
@@ -81,9 +81,9 @@ def test_flapping_drops_exactly_one_request_in_any_fifty_alternately() -> None:
 ])
 def test_the_soak_runs_only_when_set_consented_and_not_on_production(
         tmp_path: Path, uptime: str, target: str, consent: bool, refused: str | None) -> None:
-    from lhv.session.target import open_target
     from lhv.harness.uptime_steps import soak_refusal
     from lhv.load.burst import LoadDriver
+    from lhv.session.target import open_target
 
     raw = VALID.replace(b'base_url = "https://api.example.org"\n',
                         f'base_url = "https://api.example.org"\n{target}\n'.encode())

@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
+from lhv.contract.dialect_names import DIALECT_NAMES
 from lhv.contract.dialects import DIALECTS, dialect_named
 from lhv.contract.dialects.v1 import V1Dialect
-from lhv.contract.dialect_names import DIALECT_NAMES
 from lhv.contract.intents import RequestField
 from lhv.contract.spelling import code_of_v1, site_of_v1, system_of_v1, v1_code, v1_site, v1_system, v1_text
 from lhv.core.errors import CheckFailed

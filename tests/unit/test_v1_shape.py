@@ -7,11 +7,11 @@ from jsonschema import Draft202012Validator
 
 from lhv.contract.dialects import dialect_named
 from lhv.contract.fhir import device_elements, validate_device_schema
+from lhv.contract.payloads import IMAGES_DIR, encode_image
 from lhv.device.clinical import v1_shape
 from lhv.device.clinical.imaging import decode_media
 from lhv.device.clinical.service import ClinicalService
 from lhv.device.clinical.shape_common import RequestInvalid, elide
-from lhv.contract.payloads import IMAGES_DIR, encode_image
 from tests.dialect_samples import reply_from
 
 JPEG_TEXT = encode_image((IMAGES_DIR / "atopic_dermatitis.jpg").read_bytes())
@@ -67,7 +67,8 @@ def test_each_broken_rule_is_refused_at_its_v1_place_in_v1s_words(changes, loc, 
 def test_rule_messages_name_v1s_codes():
     (error,) = [e for e in errors_of(body(scoringSystems=["asaltLocal"], questionnaireResponse=[]))
                 if e["type"] == "value_error"]
-    assert "asaltLocal needs a scalp body site (HEAD_TOP, HEAD_BACK, HEAD_LEFT, HEAD_RIGHT), not ARM_LEFT" in error["msg"]
+    assert ("asaltLocal needs a scalp body site (HEAD_TOP, HEAD_BACK, HEAD_LEFT, HEAD_RIGHT), not ARM_LEFT"
+            in error["msg"])
     (unknown,) = errors_of(body(scoringSystems=["pasi"], questionnaireResponse=[]))
     assert "'apasiLocal', 'ascoradLocal', 'asaltLocal', 'auasLocal' or 'aihs4Local'" in unknown["msg"]
 

@@ -6,13 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from lhv.contract.tables import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
 from lhv.contract.dialects import DIALECTS, dialect_named
 from lhv.contract.dialects.v2 import V2Dialect
-from lhv.core.errors import CheckFailed
-from lhv.core.http import Reply
 from lhv.contract.intents import Image, RequestField, SeverityRequest
 from lhv.contract.payloads import IMAGES_DIR, find
+from lhv.contract.tables import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
+from lhv.core.errors import CheckFailed
+from lhv.core.http import Reply
 from tests.dialect_samples import IMAGE, SEED_1, reply_from, report_with_evolution
 
 V2 = dialect_named("v2")

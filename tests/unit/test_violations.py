@@ -12,7 +12,7 @@ T0 = 1_800_000_000.0  # 2027-01-15T08:00:00Z
 
 def iso(epoch):
     import datetime as dt
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds")
 
 
 def entry(at, path="/", user=None, count=21, **extra):

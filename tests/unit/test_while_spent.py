@@ -8,8 +8,16 @@ import pytest
 
 from lhv.core.errors import CheckFailed, ConfigError, Inconclusive, NotApplicable
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
-from lhv.harness.bursts import (Limit, Probe, SpentUntil, _other_loopback, budget_spent_until, require_refused_until,
-                                require_served_until, second_client_address)
+from lhv.harness.bursts import (
+    Limit,
+    Probe,
+    SpentUntil,
+    _other_loopback,
+    budget_spent_until,
+    require_refused_until,
+    require_served_until,
+    second_client_address,
+)
 from lhv.load.burst import Outcome
 
 LIMIT = Limit(requests=3, window_s=2.0, tolerance=0)
@@ -144,8 +152,8 @@ def _target(port, host="127.0.0.1", second=""):
     import ssl
 
     from lhv.contract.dialects import dialect_named
-    from lhv.session.target import Target
     from lhv.session.profile import parse_profile
+    from lhv.session.target import Target
 
     text = (f'[target]\nname = "t"\nbase_url = "https://{host}:{port}"\ntimeout_seconds = 2\n'
             '[credentials]\nuser = { username_env = "U", password_env = "P" }\n'

@@ -6,8 +6,14 @@ import base64
 import hashlib
 import hmac
 
-from lhv.checks.hashes.formats import _ARGON2, _BCRYPT, _PBKDF2_DJANGO, _PBKDF2_WERKZEUG, _SCRYPT_DJANGO, \
-    _SCRYPT_WERKZEUG
+from lhv.checks.hashes.formats import (
+    _ARGON2,
+    _BCRYPT,
+    _PBKDF2_DJANGO,
+    _PBKDF2_WERKZEUG,
+    _SCRYPT_DJANGO,
+    _SCRYPT_WERKZEUG,
+)
 
 VERIFIABLE = "argon2 (PHC, Django), bcrypt (modular crypt, Django; with the bcrypt package), PBKDF2 and scrypt " \
              "(werkzeug, Django)"

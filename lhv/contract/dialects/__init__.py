@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lhv.contract.dialects.base import Dialect, DeviceInfo, TokenGrant
+from lhv.contract.dialects.base import DeviceInfo, Dialect, TokenGrant
 from lhv.contract.dialects.plan import PlanDialect
 from lhv.contract.dialects.v1 import V1Dialect
 from lhv.contract.dialects.v2 import V2Dialect

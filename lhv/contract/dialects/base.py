@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lhv.core.http import Reply
 from lhv.contract.intents import DiagnosisReport, Image, RequestField, SeverityReport, SeverityRequest
+from lhv.core.http import Reply
 
 Loc = tuple[str | int, ...]
 
@@ -116,7 +116,7 @@ class Dialect(ABC):
             if other != intent:
                 raise ValueError(f"{intent}: {route.method} {route.path} would serve both {other} and {intent}")
 
-    def remapped(self, route_map: Mapping[str, str]) -> "Dialect":
+    def remapped(self, route_map: Mapping[str, str]) -> Dialect:
         """This dialect with its routes moved by a route map (intent → "METHOD /path"), e.g. a profile's [routes]."""
         return type(self)(route_map)
 

@@ -9,9 +9,17 @@ from typing import Any
 from lhv.checks.outcomes import require
 from lhv.contract.dialects.base import DeviceInfo, Dialect, Loc, Route, TokenGrant, key_locs, spelt
 from lhv.contract.dialects.reading import ShapeReader
+from lhv.contract.intents import (
+    ConditionScore,
+    DiagnosisReport,
+    Image,
+    ImageAnalysis,
+    RequestField,
+    SeverityReport,
+    SeverityRequest,
+    SystemScore,
+)
 from lhv.core.http import Reply
-from lhv.contract.intents import (ConditionScore, DiagnosisReport, Image, ImageAnalysis, RequestField, SeverityReport,
-                         SeverityRequest, SystemScore)
 from lhv.core.secrets import SECRETS
 
 # Where each request field sits, below "body": snake_case keys are sent, camelCase locations come back (§2).
@@ -45,7 +53,8 @@ class PlanDialect(Dialect):
     def read_token(self, reply: Reply) -> TokenGrant:
         body = reply.json()
         require("login-reply-shape", isinstance(body, dict) and isinstance(body.get("access_token"), str),
-                f"login reply lacks a string access_token (keys: {sorted(body) if isinstance(body, dict) else type(body).__name__})")
+                "login reply lacks a string access_token "
+                f"(keys: {sorted(body) if isinstance(body, dict) else type(body).__name__})")
         SECRETS.add(body["access_token"], "token")
         minutes, kind = body.get("expires_in_minutes"), body.get("token_type")
         return TokenGrant(body["access_token"], kind if isinstance(kind, str) else "",

@@ -19,8 +19,15 @@ from typing import Any
 from lhv.contract.dialects.base import Loc, key_locs
 from lhv.contract.dialects.plan import PlanDialect
 from lhv.contract.dialects.reading import ShapeReader
-from lhv.contract.intents import (ConditionScore, DiagnosisReport, ImageAnalysis, Image, SeverityReport,
-                                  SeverityRequest, SystemScore)
+from lhv.contract.intents import (
+    ConditionScore,
+    DiagnosisReport,
+    Image,
+    ImageAnalysis,
+    SeverityReport,
+    SeverityRequest,
+    SystemScore,
+)
 from lhv.contract.spelling import code_of_v1, site_of_v1, system_of_v1, v1_site, v1_system
 from lhv.core.http import Reply
 

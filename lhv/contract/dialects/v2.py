@@ -16,14 +16,27 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from lhv.contract.tables import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
 from lhv.contract.dialects.base import Loc, Route, key_locs
-from lhv.contract.dialects.plan import PlanDialect, _analyses, _ranked  # the report frame and image analyses are the plan dialect's
+from lhv.contract.dialects.plan import (  # the report frame and image analyses are the plan dialect's
+    PlanDialect,
+    _analyses,
+    _ranked,
+)
 from lhv.contract.dialects.reading import ShapeReader
-from lhv.core.http import Reply
-from lhv.contract.intents import (Image, ManualReport, ManualRequest, ManualScore, RequestField, ScoreBand,
-                                  SeverityReport, SeverityRequest, SystemScore)
+from lhv.contract.intents import (
+    Image,
+    ManualReport,
+    ManualRequest,
+    ManualScore,
+    RequestField,
+    ScoreBand,
+    SeverityReport,
+    SeverityRequest,
+    SystemScore,
+)
 from lhv.contract.spelling import item_of_v2, plan_only_item, site_of_v2, v2_item, v2_site
+from lhv.contract.tables import ICD11_SYSTEM, SCORING_SYSTEM_BY_CODE
+from lhv.core.http import Reply
 
 # Where each top-level request field sits, below "body".
 _KEYS = {"subject": "subject", "images": "payload", "condition": "knownCondition", "body_site": "bodySite",

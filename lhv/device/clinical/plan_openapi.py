@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lhv.device.clinical.plan_shape import DiagnosisBody, SeverityBody, camel
 
-
 # FHIR R4's regular expression for the instant type.
 FHIR_INSTANT = (r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])"
                 r"T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]{1,9})?"

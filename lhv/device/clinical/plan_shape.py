@@ -12,13 +12,24 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, ConfigDict, Field, WithJsonSchema
 
-from lhv.contract.tables import BODY_SITE_BY_CODE, DIAGNOSIS_MAX_IMAGES, DIAGNOSIS_MIN_IMAGES, \
-    SCORING_SYSTEM_BY_CODE
+from lhv.contract.tables import BODY_SITE_BY_CODE, DIAGNOSIS_MAX_IMAGES, DIAGNOSIS_MIN_IMAGES, SCORING_SYSTEM_BY_CODE
 from lhv.device.clinical.service import MediaInput, RejectedImage, SeverityResult
-from lhv.device.clinical.shape_common import (Base64Text, DiagnosisInput, Number, RequestInvalid, SeverityInput,
-                                              StrictModel, camel, documented_as_required, duplicate_error,
-                                              image_error, refuse_camel_case_keys, score_element, severity_frame,
-                                              validated)
+from lhv.device.clinical.shape_common import (
+    Base64Text,
+    DiagnosisInput,
+    Number,
+    RequestInvalid,
+    SeverityInput,
+    StrictModel,
+    camel,
+    documented_as_required,
+    duplicate_error,
+    image_error,
+    refuse_camel_case_keys,
+    score_element,
+    severity_frame,
+    validated,
+)
 from lhv.device.clinical.shape_common import too_many_images as _too_many_images
 from lhv.device.clinical.validation import ErrorDict, Loc, SeverityRequest
 

@@ -15,8 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lhv.contract.tables import BODY_SITE_BY_CODE, DIAGNOSIS_MAX_IMAGES, DIAGNOSIS_MIN_IMAGES, PASI_REGION_WEIGHTS, \
-    SALT_WEIGHTS, SCORING_SYSTEM_BY_CODE
+from lhv.contract.tables import (
+    BODY_SITE_BY_CODE,
+    DIAGNOSIS_MAX_IMAGES,
+    DIAGNOSIS_MIN_IMAGES,
+    PASI_REGION_WEIGHTS,
+    SALT_WEIGHTS,
+    SCORING_SYSTEM_BY_CODE,
+)
 from lhv.device.clinical.imaging import ANALYSIS_SIDE, DecodedImage, ImageRejected, decode_media
 from lhv.device.clinical.model import Diagnosis, diagnose, grade_signs
 from lhv.device.clinical.scoring import SystemScore, score_system

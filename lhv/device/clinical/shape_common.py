@@ -246,7 +246,7 @@ def image_error(loc: Loc, rejection: Any) -> ErrorDict:
 
 def report_frame(kind: str, title: str, subject: str | None, code: str, display: str, fhir_slip: bool) -> dict:
     """The FHIR R4 DiagnosticReport frame of a reply (CONTRACT.md §6)."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     # Fault `response-not-fhir`: a local time without its zone and a status code FHIR does not have.
     issued = now.replace(tzinfo=None).isoformat(timespec="milliseconds") if fhir_slip \
         else now.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -22,17 +22,35 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, WithJsonSchema
 
-from lhv.device import switches
-from lhv.device.settings import V1_SNAKE_SITES
 from lhv.contract.spelling import site_of_v1, system_of_v1, v1_code, v1_system, v1_text
-from lhv.contract.tables import BODY_SITES, DIAGNOSIS_MAX_IMAGES, DIAGNOSIS_MIN_IMAGES, ICD11_SYSTEM, \
-    SCORING_SYSTEM_BY_CODE
+from lhv.contract.tables import (
+    BODY_SITES,
+    DIAGNOSIS_MAX_IMAGES,
+    DIAGNOSIS_MIN_IMAGES,
+    ICD11_SYSTEM,
+    SCORING_SYSTEM_BY_CODE,
+)
+from lhv.device import switches
 from lhv.device.clinical.model import ConditionProbability, Diagnosis, ImageAnalysis
 from lhv.device.clinical.service import DiagnosisResult, MediaInput, RejectedImage, SeverityResult
-from lhv.device.clinical.shape_common import Base64Text, DiagnosisInput, Number, RequestInvalid, SeverityInput, \
-    StrictModel, condition_display, documented_as_required, duplicate_error, image_error, refuse_camel_case_keys, \
-    report_frame, too_many_images as _too_many_images, validated
+from lhv.device.clinical.shape_common import (
+    Base64Text,
+    DiagnosisInput,
+    Number,
+    RequestInvalid,
+    SeverityInput,
+    StrictModel,
+    condition_display,
+    documented_as_required,
+    duplicate_error,
+    image_error,
+    refuse_camel_case_keys,
+    report_frame,
+    validated,
+)
+from lhv.device.clinical.shape_common import too_many_images as _too_many_images
 from lhv.device.clinical.validation import ErrorDict, Loc, SeverityRequest, plan_loc_for
+from lhv.device.settings import V1_SNAKE_SITES
 
 DIAGNOSIS_PATH = "/diagnosis-support"
 SEVERITY_PATH = "/severity-assessment"

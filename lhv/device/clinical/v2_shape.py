@@ -15,15 +15,34 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, WithJsonSchema
 
-from lhv.contract.tables import BODY_SITE_BY_CODE, BODY_SITES, CONDITIONS, DIAGNOSIS_MAX_IMAGES, \
-    DIAGNOSIS_MIN_IMAGES, SCORING_SYSTEM_BY_CODE
+from lhv.contract.spelling import item_of_v2, site_of_v2, v2_item, v2_site, v2_text
+from lhv.contract.tables import (
+    BODY_SITE_BY_CODE,
+    BODY_SITES,
+    CONDITIONS,
+    DIAGNOSIS_MAX_IMAGES,
+    DIAGNOSIS_MIN_IMAGES,
+    SCORING_SYSTEM_BY_CODE,
+)
 from lhv.device import switches
 from lhv.device.clinical.service import MediaInput, RejectedImage, SeverityResult
-from lhv.device.clinical.shape_common import Base64Text, DiagnosisInput, Number, RequestInvalid, SeverityInput, \
-    StrictModel, documented_as_required, elide, image_error, refuse_camel_case_keys, score_element, \
-    severity_frame, too_many_images as _too_many_images, validated
+from lhv.device.clinical.shape_common import (
+    Base64Text,
+    DiagnosisInput,
+    Number,
+    RequestInvalid,
+    SeverityInput,
+    StrictModel,
+    documented_as_required,
+    elide,
+    image_error,
+    refuse_camel_case_keys,
+    score_element,
+    severity_frame,
+    validated,
+)
+from lhv.device.clinical.shape_common import too_many_images as _too_many_images
 from lhv.device.clinical.validation import BODY_LOCS, ErrorDict, FieldPath, Loc, LocFor, SeverityRequest
-from lhv.contract.spelling import item_of_v2, site_of_v2, v2_item, v2_site, v2_text
 
 DIAGNOSIS_PATH = "/diagnosis-support"
 SEVERITY_PATH = "/severity-assessment/automatic/local"

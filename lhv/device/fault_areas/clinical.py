@@ -37,7 +37,8 @@ FAULTS: tuple[Fault, ...] = (
           "(knownCondition, bodySite…) gets 422 extra_forbidden, though the profile says both spellings are taken "
           "(in v2, whose keys are camelCase, every severity request)", ("PLAN_009",)),
     Fault("coding-null-accepted", "v2: a null knownCondition.conclusion.coding is taken (the condition looked up by "
-          "its text), as the SDK's evidence shows, though the profile says it is refused", ("PLAN_009",), dialects=("v2",)),
+          "its text), as the SDK's evidence shows, though the profile says it is refused", ("PLAN_009",),
+          dialects=("v2",)),
     Fault("conclusion-text-required", "v2: a knownCondition.conclusion without its text gets 422, as the SDK's "
           "evidence shows, though the profile says the text is optional", ("PLAN_009",), dialects=("v2",)),
     Fault("coding-fields-required", "v2: a coding without system, systemDisplay or display gets 422, as the SDK's "

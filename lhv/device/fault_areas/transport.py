@@ -7,8 +7,8 @@ _RATE_PLANS = ("PLAN_006", "PLAN_007")
 FAULTS: tuple[Fault, ...] = (
     Fault("http-served", "the plain-HTTP listener serves the API instead of redirecting to HTTPS",
           ("PLAN_004", "IVCL")),
-    Fault("http-served-clinical", "the plain-HTTP listener redirects every route but the clinical ones, which it serves",
-          ("PLAN_004",)),
+    Fault("http-served-clinical", "the plain-HTTP listener redirects every route but the clinical ones, "
+          "which it serves", ("PLAN_004",)),
     Fault("no-hsts", "HTTPS responses carry no Strict-Transport-Security header", ("PLAN_004",)),
     Fault("expired-cert", "the server certificate expired 30 days ago", ("PLAN_005",)),
     Fault("self-signed-cert", "the server certificate is self-signed, not issued by the trusted CA", ("PLAN_005",)),
@@ -28,8 +28,8 @@ FAULTS: tuple[Fault, ...] = (
     # failure), so the authenticated reset has a fault of its own.
     Fault("limit-never-resets", "once over either limit, a client stays refused: its window never moves on",
           ("PLAN_006",)),
-    Fault("user-limit-never-resets", "once over the authenticated limit, a user stays refused: the window never moves on",
-          ("PLAN_007",)),
+    Fault("user-limit-never-resets", "once over the authenticated limit, a user stays refused: "
+          "the window never moves on", ("PLAN_007",)),
     Fault("violations-not-logged", "a 429 writes no log line", ("PLAN_008",)),
     Fault("log-missing-user", "rate-limit log lines lack the user field", ("PLAN_008",)),
     Fault("log-proxy-address", "rate-limit log lines name a reverse proxy's address as the client, not the client's",
