@@ -40,7 +40,8 @@ import warnings
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CLI = REPO / "lhv" / "cli.py"
+MODULE = "lhv.app.cli"  # what `python -m` runs; a fresh run's sys.argv[0] is its file
+CLI = REPO.joinpath(*MODULE.split(".")).with_suffix(".py")
 DEVICES = Path(__file__).with_name("forked_device.py")
 START_TIMEOUT_S = 180
 # heavy third-party libraries the plans import while pytest collects or runs them; none is a pytest plugin
@@ -110,7 +111,7 @@ def _serve(requests, replies: int) -> dict | None:
     return None
 
 
-def _become(request: dict, dispositions: dict, devices) -> None:
+def _become(request: dict, dispositions: dict, devices, server_cwd: str) -> None:
     """Turns this forked child into `python -m lhv.app.cli ARGS` with the request's cwd, environment and files."""
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -120,6 +121,7 @@ def _become(request: dict, dispositions: dict, devices) -> None:
         os.dup2(out, fd)
         os.close(out)
     os.chdir(request["cwd"])
+    devices.rehome(server_cwd)  # hypothesis's storage home, rich's import cwd: as a fresh import here computes them
     os.environ.clear()
     os.environ.update(request["env"])
     sys.path[0] = os.getcwd()  # as -m does
@@ -130,7 +132,7 @@ def _become(request: dict, dispositions: dict, devices) -> None:
         launcher.spawn = devices.spawner(request["devices"], launcher.spawn)
     for signum, handler in dispositions.items():  # as the interpreter set them up, before any preload
         signal.signal(signum, handler)
-    devices.run_as_main("lhv.app.cli")  # ends in SystemExit(code)
+    devices.run_as_main(MODULE)  # ends in SystemExit(code)
 
 
 def main() -> tuple | None:
@@ -143,8 +145,12 @@ def main() -> tuple | None:
     os.dup2(null, 0)
     os.dup2(null, 1)  # what the preloads or the server might print never reaches the protocol
     os.close(null)
-    sys.path[0] = os.getcwd()
-    _preload()
+    server_cwd = sys.path[0] = os.getcwd()
+    try:
+        _preload()
+    except Exception as exc:  # noqa: BLE001 (the client says why, and runs fresh processes)
+        os.write(replies, (json.dumps({"refused": f"preloading failed: {exc!r}"}) + "\n").encode())
+        return None
     if threading.active_count() != 1:  # a fork would lose those threads' state; the client falls back
         os.write(replies, b'{"refused": "a preloaded module started a thread"}\n')
         return None
@@ -152,7 +158,7 @@ def main() -> tuple | None:
     gc.freeze()  # the preloaded objects are no child's garbage: its collections skip them
     os.write(replies, b'{"ready": true}\n')
     request = _serve(requests, replies)
-    return None if request is None else (request, dispositions, devices)
+    return None if request is None else (request, dispositions, devices, server_cwd)
 
 
 class ForkServer:
@@ -207,7 +213,7 @@ class ForkServer:
                 os.kill(started["pid"], signal.SIGKILL)
                 self._reply(time.monotonic() + 30, pid=started["pid"])
                 raise subprocess.TimeoutExpired(["lhv", *args], timeout, _text(out), _text(err))
-            command = [sys.executable, "-m", "lhv.app.cli", *args]
+            command = [sys.executable, "-m", MODULE, *args]
             return subprocess.CompletedProcess(command, done["status"], _text(out), _text(err))
 
     def _reply(self, deadline: float, *, started: bool = False, pid: int | None = None) -> dict | None:
@@ -254,7 +260,7 @@ def _text(path: Path) -> str:
 
 
 _SERVER: ForkServer | None = None
-_REFUSED = False  # a server could not start here once: plain subprocesses from then on
+_REFUSED: str | None = None  # why a server could not start here once: plain subprocesses from then on
 _LOCK = threading.Lock()  # one command at a time per server; a concurrent one runs as a plain subprocess
 
 
@@ -265,9 +271,16 @@ def _server() -> ForkServer | None:
     if _SERVER is None or _SERVER.process.poll() is not None:
         try:
             _SERVER = ForkServer()
-        except OSError:
-            _SERVER, _REFUSED = None, True
+        except OSError as exc:
+            _SERVER, _REFUSED = None, str(exc)
     return _SERVER
+
+
+def refusal() -> str | None:
+    """Why no fork server runs here (the commands then run as plain subprocesses), or None."""
+    if os.environ.get("LHV_TESTS_SUBPROCESS") == "1":
+        return "LHV_TESTS_SUBPROCESS=1"
+    return _REFUSED
 
 
 def run_cli(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
@@ -282,7 +295,7 @@ def run_cli(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float) 
                     server.close()
         finally:
             _LOCK.release()
-    return subprocess.run([sys.executable, "-m", "lhv.app.cli", *args], capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([sys.executable, "-m", MODULE, *args], capture_output=True, text=True, timeout=timeout,
                           cwd=cwd, env=env)
 
 

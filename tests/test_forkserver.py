@@ -26,6 +26,17 @@ pytestmark = pytest.mark.slow  # the machinery of the end-to-end runs, which are
 STATE_PLUGIN = '''
 import json, os, signal, sys, threading, warnings
 
+def rooted_globals():
+    """Module globals that hold the working folder: what an import computed from the cwd (hypothesis's storage)."""
+    cwd = os.getcwd()
+    found = []
+    for name, module in list(sys.modules.items()):
+        for key, value in list(getattr(module, "__dict__", {}).items()):
+            if isinstance(value, (str, os.PathLike)) and cwd in str(value):
+                found.append(f"{name}.{key}")
+    return sorted(found)
+
+
 def pytest_configure(config):
     streams = {name: [type(s).__name__, s.encoding, s.errors, s.line_buffering, s.isatty()]
                for name, s in (("stdout", sys.__stdout__), ("stderr", sys.__stderr__))}
@@ -39,7 +50,8 @@ def pytest_configure(config):
              "stdin": os.readlink("/proc/self/fd/0"),
              "warnings": [[a, str(getattr(m, "pattern", m)), c.__name__, str(getattr(d, "pattern", d)), n]
                           for a, m, c, d, n in warnings.filters],
-             "ours": sorted(m for m in sys.modules if m.split(".")[0] in ("lhv", "verification", "tests"))}
+             "ours": sorted(m for m in sys.modules if m.split(".")[0] in ("lhv", "verification", "tests")),
+             "rooted": rooted_globals()}
     with open("state.json", "w") as out:
         json.dump(state, out)
 '''
@@ -51,10 +63,24 @@ def _fresh(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 
 def _server() -> lhv_forkserver.ForkServer:
+    if os.environ.get("LHV_TESTS_SUBPROCESS") == "1":
+        pytest.skip("LHV_TESTS_SUBPROCESS=1: the runs are fresh processes")
     server = lhv_forkserver._server()
-    if server is None:
-        pytest.skip("no fork server here (LHV_TESTS_SUBPROCESS=1, or it could not start): the runs are fresh")
+    assert server is not None, \
+        f"the fork server did not start, so every run was a fresh process: {lhv_forkserver.refusal()}"
     return server
+
+
+def test_the_fork_servers_start_here():
+    server = _server()
+    assert server.devices is not None, "the device fork server did not start: every device was a fresh process"
+
+
+def test_the_start_order_has_a_measured_cost_for_every_plan_a_row_can_run():
+    from lhv.contract.catalog import catalog
+    from tests.conftest import PLAN_S
+
+    assert set(catalog()) <= set(PLAN_S), f"tests/conftest.py PLAN_S lacks {sorted(set(catalog()) - set(PLAN_S))}"
 
 
 def test_a_forked_run_starts_as_a_fresh_process_would(tmp_path):
