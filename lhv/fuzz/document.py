@@ -77,11 +77,32 @@ def adjusted(document: dict[str, Any], profile: Profile) -> dict[str, Any]:
             template = responses.get("423") or {"description": "locked", "content": {}}
             for status in {*profile.auth.locked_statuses, profile.auth.login_failure_status}:
                 responses.setdefault(str(status), copy.deepcopy(template))
+    _one_spelling_required(document)
     new_user = document.get("components", {}).get("schemas", {}).get("NewUser", {})
     password = new_user.get("properties", {}).get("password")
     if isinstance(password, dict):
         password["minLength"] = profile.accounts.min_password_length
     return document
+
+
+def _one_spelling_required(node: Any) -> None:
+    """Replaces "one of these spellings is required" (allOf of oneOf of required, as the device documents an item
+    taken by its snake_case or camelCase name) by requiring the first spelling: schemathesis cannot generate from
+    the alternatives, and the first is always taken."""
+    if isinstance(node, dict):
+        alternatives = node.get("allOf")
+        if isinstance(alternatives, list) and alternatives and all(
+                isinstance(part, dict) and set(part) == {"oneOf"} and part["oneOf"]
+                and all(isinstance(choice, dict) and set(choice) == {"required"} for choice in part["oneOf"])
+                for part in alternatives):
+            del node["allOf"]
+            node["required"] = [*node.get("required", []),
+                                *(name for part in alternatives for name in part["oneOf"][0]["required"])]
+        for value in node.values():
+            _one_spelling_required(value)
+    elif isinstance(node, list):
+        for value in node:
+            _one_spelling_required(value)
 
 
 def operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import schemathesis
 
@@ -98,3 +100,14 @@ def test_a_profile_may_name_its_own_document_and_a_bad_one_is_refused(tmp_path) 
     (tmp_path / "device-openapi.json").write_text('{"swagger": "2.0"}')
     with pytest.raises(ConfigError, match="fuzzing.openapi"):
         document_for(profile, base=tmp_path)
+
+
+def test_fuzzing_requires_the_first_spelling_where_the_device_takes_either() -> None:
+    """v2's manual route documents each item as snake_case or camelCase (allOf of oneOf), which schemathesis cannot
+    generate from: the fuzzing's copy requires the first spelling, and every operation generates."""
+    document = adjusted(shipped_document("v2"), embedded_profile())
+    schema = schemathesis.openapi.from_dict(document)
+    for result in schema.get_all_operations():
+        result.ok().as_strategy().example()
+    assert '"allOf"' not in json.dumps(document["paths"]["/severity-assessment/manual"])
+    assert '"allOf"' in json.dumps(shipped_document("v2")["paths"]["/severity-assessment/manual"])
