@@ -94,8 +94,9 @@ def watched(tmp_path_factory):
     (folder / "say_secret.py").write_text(SAY_SECRET)
     profile = folder / "profile.toml"
     profile.write_text(EMBEDDED.replace("window_seconds = 3\n", "window_seconds = 10\n", 1), encoding="utf-8")
-    run = run_lhv(["--profile", str(profile), "--plan", "PLAN_001", "--plan", "PLAN_008", "-p", "say_secret"],
-                  folder / "reports", timeout=300)
+    # --serial: PLAN_001 then PLAN_008, the order the lines below are read in (scheduled, PLAN_008 would go first)
+    run = run_lhv(["--profile", str(profile), "--plan", "PLAN_001", "--plan", "PLAN_008", "--serial",
+                   "-p", "say_secret"], folder / "reports", timeout=300)
     assert run.code == 0, run.output
     return run, [line for line in run.output.splitlines() if line.strip()], (folder / "said.txt").read_text()
 

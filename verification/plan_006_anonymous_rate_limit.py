@@ -28,8 +28,11 @@ from lhv.harness.bursts import (
 )
 from lhv.load.burst import BurstRequest
 from lhv.load.judge import lane_findings, read_lane
+from lhv.session.claims import ANONYMOUS_BUDGET, alone
 
 PLAN_ID = "PLAN_006"
+# its bursts need a client quiet for a window in the anonymous scope: no other plan sends while it runs
+CLAIMS = alone(ANONYMOUS_BUDGET)
 
 
 # First: the next case's quiet wait absorbs this one's window (the other way round, the next plan's logins would wait

@@ -27,8 +27,10 @@ from lhv.harness.bursts import (
 )
 from lhv.load.burst import BurstRequest
 from lhv.load.judge import lane_findings, read_lane
+from lhv.session.claims import AUTHENTICATED_BUDGET, alone
 
 PLAN_ID = "PLAN_007"
+CLAIMS = alone(AUTHENTICATED_BUDGET)  # its bursts need a client quiet for a window in the authenticated scope
 USERS = ("user", "second_user")
 OTHER_ROUTES = {"diagnose": "one-jpeg", "assess_severity": "apasi-mild"}  # intent → payload file of a valid body
 

@@ -22,8 +22,11 @@ from lhv.harness.bursts import limit_of, own_address, send_concurrently
 from lhv.logs.fields import Known, added_lines, field_findings
 from lhv.logs.sources import json_records, log_source
 from lhv.logs.violations import Violation, match, matching_findings, timestamp_findings, violation_entries
+from lhv.session.claims import ANONYMOUS_BUDGET, AUTHENTICATED_BUDGET, VIOLATION_LOG, alone
 
 PLAN_ID = "PLAN_008"
+# quiet in both scopes, and only its own 429s in the log while it judges the log
+CLAIMS = alone(ANONYMOUS_BUDGET, AUTHENTICATED_BUDGET, VIOLATION_LOG)
 
 
 def _logged_address(target) -> str | None:

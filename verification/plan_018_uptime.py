@@ -21,15 +21,18 @@ from lhv.harness.uptime_steps import (
     open_probe_store,
     probe_live_window,
     probes_text,
+    quiet_before_live_window,
     require_data,
     require_judgement,
     soak_finding,
     soak_for,
     soak_refusal,
 )
+from lhv.session.claims import DEVICE_LOAD, alone
 from lhv.uptime.judgement import configured_window
 
 PLAN_ID = "PLAN_018"
+CLAIMS = alone(DEVICE_LOAD)  # what it measures (answers and their times) is the device under no other plan's traffic
 
 
 @pytest.mark.usefixtures("api")  # the record's cover names the device version even when this plan runs alone
@@ -40,6 +43,7 @@ def test_availability_over_the_window_meets_the_target(target, load, step, lhv_r
     target_pct, soak = f"{uptime.target_percent:g} %", uptime.soak
     refusal = soak_refusal(target, load)
     findings = []
+    quiet_s = quiet_before_live_window(target) if uptime.window == "live" else 0.0
     with open_probe_store(target) as (store, store_label), soak_for(target, folder / "soak") as soak_run:
         if refusal is None:
             with step(f"Start a Locust soak on the health route: {soak.users} users (spawning {soak.spawn_rate:g}/s) "
@@ -52,6 +56,9 @@ def test_availability_over_the_window_meets_the_target(target, load, step, lhv_r
             with step(f"Probe the target for a live window of {uptime.window_seconds:g} s ({probes_text(uptime)}); "
                       f"store the probes in {store_label}", expect="probes of every kind recorded") as record:
                 window, counts = probe_live_window(target, store)
+                if quiet_s:
+                    step.note(f"before the soak and the window, the harness waited {quiet_s:.1f} s for its own earlier "
+                              "requests to leave the rate-limit windows (the prober is not held back by them)")
                 attach(record, [keep_probes(store, window, folder)], folder, record_dir)
                 step.note(f"window {window.start.isoformat()} to {window.end.isoformat()} (UTC)")
                 probed = counts.health > 0 and (counts.transaction > 0 or not uptime.transaction.intent)

@@ -39,6 +39,14 @@ def _pytest_refuses(argv: list[str]) -> str | None:
     return None
 
 
+def _positive_int(text: str) -> int:
+    """Reads a whole number of at least 1 (argparse says which option when it is not)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not at least 1")
+    return value
+
+
 def _verify(args: argparse.Namespace, extra: list[str]) -> int:
     import pytest
 
@@ -79,7 +87,10 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
         argv += ["--lhv-suite", args.suite]
     if args.allow_load:
         argv.append("--lhv-allow-load")
-    argv += [f"--lhv-{flag.replace('_', '-')}" for flag in ("quiet", "fail_on_open") if getattr(args, flag, False)]
+    argv += [f"--lhv-{flag.replace('_', '-')}" for flag in ("quiet", "fail_on_open", "serial")
+             if getattr(args, flag, False)]
+    if getattr(args, "jobs", None) is not None:
+        argv += ["--lhv-jobs", str(args.jobs)]
     refused = _pytest_refuses(argv + extra) if extra else None
     if refused:
         return _usage(f"{refused} (arguments after the lhv options go to pytest)")
@@ -369,6 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "no progress, waits or expected duration")
     verify.add_argument("--fail-on-open", action="store_true", help="with --suite integration: a checklist row that "
                         "is open (or not checked, or not met) fails the run (exit 1)")
+    verify.add_argument("--serial", action="store_true", help="run the plans one after the other in plan order "
+                        "(by default plans run at the same time where what they hold allows)")
+    verify.add_argument("--jobs", type=_positive_int, help="at most this many plans at once (default 4)")
     verify.set_defaults(handler=_verify)
 
     profile = commands.add_parser("profile", help="check a target profile").add_subparsers(dest="profile_command",

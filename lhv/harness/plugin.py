@@ -26,11 +26,13 @@ from lhv.core.evidence import CURRENT_CASE, CaseEvidence
 from lhv.core.http import CertificateRejected
 from lhv.core.secrets import SECRETS, install_console_redaction
 from lhv.fuzz.document import document_for
+from lhv.harness.scheduler import RUNNING_PLAN, run_concurrently
 from lhv.harness.steps import StepRecorder
 from lhv.session import estimate, interrupts, preflight, trace, verdicts
 from lhv.session.accounts import Accounts
+from lhv.session.claims import claims_of
 from lhv.session.profile import Profile
-from lhv.session.run import CaseResult, RunState, new_run_id
+from lhv.session.run import CaseResult, PlanTiming, RunState, new_run_id
 from lhv.session.target import Api, Target, open_target
 
 _STATE = pytest.StashKey[RunState]()
@@ -40,6 +42,7 @@ _WAIVED = pytest.StashKey[bool]()
 _PROGRESS = pytest.StashKey["Progress"]()
 OPTION_PREFIX = "--lhv-"  # the plugin's pytest options: --lhv-profile, --lhv-plan, …
 CERTIFICATE_PLANS = ("PLAN_005",)  # the plan that judges the certificate runs when it does not verify
+DEFAULT_JOBS = 4  # plans at once at most: more only adds to the device's load on a small machine
 
 
 def _option(group: pytest.OptionGroup, name: str, **kwargs) -> None:
@@ -72,6 +75,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     _option(group, "quiet", dest="lhv_quiet", action="store_true",  # pytest's -q sets option.quiet itself
             help="print only the summary lines at the end (for CI logs): no progress, no waits, no expected "
                  "duration, none of pytest's own lines")
+    _option(group, "serial", action="store_true",
+            help="run the plans one after the other in plan order, as before the scheduler (for comparison)")
+    _option(group, "jobs", type=int, default=DEFAULT_JOBS,
+            help=f"at most this many plans at once, where their claims allow (default {DEFAULT_JOBS})")
     _option(group, "fail-on-open", action="store_true", help="with the integration checklist (--suite integration): "
                     "a row not met (open, not checked or not met) fails the run")
 
@@ -159,7 +166,6 @@ class Progress:
     left: dict[str, int]
     nodeids: frozenset[str] = frozenset()
     printed: Counter = field(default_factory=Counter)
-    plan: str = ""  # the plan running now: a wait it announces names it
     stop: Callable[[], None] = lambda: None
 
     def tell(self, line: str) -> None:
@@ -169,7 +175,8 @@ class Progress:
 
     def announced(self, line: str) -> None:
         """Prints an announcement of the harness (a long wait), naming the plan that waits."""
-        self.write(f"{self.plan:<8}  {line}" if self.plan else line)
+        plan = RUNNING_PLAN.get()
+        self.write(f"{plan:<8}  {line}" if plan else line)
 
 
 def _console(config: pytest.Config) -> Callable[[str], None]:
@@ -438,6 +445,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         return report
     outcome = item.stash.setdefault(_OUTCOME, {"verdict": None, "reason": "", "duration": 0.0})
     outcome["duration"] += report.duration
+    _time_plan(item, plan, report)
     _abort_if_the_harness_broke(item, call)
     if report.skipped and outcome["verdict"] is None:
         waived = item.stash.get(_WAIVED, False)
@@ -466,6 +474,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 # ---- pytest-html (optional: `pip install lhv[html]`): each case's steps and exchange hashes in its report ---------
+
+def _time_plan(item: pytest.Item, plan: str, report: pytest.TestReport) -> None:
+    """Keeps when the plan's first case began and its last ended (in a serial run; the scheduler keeps them too)."""
+    state = item.config.stash.get(_STATE, None)
+    if state is None:
+        return
+    timing = state.plan_timings.get(plan)
+    if timing is None:
+        timing = state.plan_timings[plan] = PlanTiming(ready=report.start, claims=claims_of(item.module).described())
+    if not timing.started:
+        timing.started = report.start
+    timing.ended = max(timing.ended, report.stop)
+
 
 def _html_extras(item: pytest.Item, report: pytest.TestReport) -> None:
     """With pytest --html, adds the case's steps and exchanges (method, URL, status, SHA-256) to pytest-html's report
@@ -534,9 +555,35 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     state = item.config.stash.get(_STATE, None)
     if state is not None:
         state.running = item.nodeid  # an interrupted run's record names what was running
-    progress = item.config.stash.get(_PROGRESS, None)
-    if progress is not None:
-        progress.plan = plan_id_of(item) or ""
+    RUNNING_PLAN.set(plan_id_of(item) or "")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    """Runs the plans at the same time where their claims allow (lhv.harness.scheduler); --lhv-serial, a single
+    plan, or cases outside the plans leave pytest's own loop to run them one after the other."""
+    config, state = session.config, session.config.stash.get(_STATE, None)
+    if state is None or config.option.collectonly or session.testsfailed or config.option.serial:
+        return None
+    if config.option.jobs < 1:
+        _exit(f"--jobs {config.option.jobs}: give at least 1")
+    by_plan: dict[str, list[pytest.Item]] = {}
+    for item in session.items:
+        plan = plan_id_of(item)
+        if plan is None:
+            return None
+        by_plan.setdefault(plan, []).append(item)
+    if len(by_plan) < 2 or config.option.jobs == 1:
+        return None
+    try:
+        claims = {plan: claims_of(items[0].module) for plan, items in by_plan.items()}
+    except TypeError as exc:
+        _exit(f"a plan's claims: {exc}")
+    state.scheduled = config.option.jobs
+    for plan, held in claims.items():
+        state.plan_timings[plan] = PlanTiming(ready=0.0, claims=held.described())
+    run_concurrently(session, by_plan, claims, config.option.jobs, state.plan_timings)
+    return True
 
 
 @pytest.hookimpl(trylast=True)  # after the fixtures' teardown: the device is stopped, the accounts counted

@@ -10,6 +10,7 @@ from pathlib import Path
 from lhv.checks.outcomes import Finding, require_findings
 from lhv.core.errors import CheckFailed, ConfigError, Inconclusive, NotApplicable, TargetError
 from lhv.core.evidence import CheckResult, Step, current_case
+from lhv.core.pacing import ANONYMOUS, AUTHENTICATED
 from lhv.load.burst import LoadDriver
 from lhv.session.profile import UptimeSection
 from lhv.session.run import RunState
@@ -20,6 +21,13 @@ from lhv.uptime.probes import ProbeCounts, probe_continuously
 from lhv.uptime.report import WrittenFile, write_probes_csv, write_uptime_record
 from lhv.uptime.soak import Soak, SoakResult
 from lhv.uptime.store import ProbeStore, open_store
+
+
+def quiet_before_live_window(target: Target) -> float:
+    """When a budget is spent (a burst just before), waits until the harness's own earlier requests have left its
+    window, so that the pacer does not hold the prober back during the window; returns the seconds waited."""
+    pacer = target.pacer
+    return sum(pacer.wait_quiet(scope) for scope in (ANONYMOUS, AUTHENTICATED) if pacer.delay(scope) > 0)
 
 
 def soak_refusal(target: Target, load: LoadDriver) -> str | None:

@@ -38,6 +38,7 @@ def _plan_page(run: dict, plan: dict) -> str:
              f"- Target: {run['target']['name']} ({run['target']['environment']}), `{run['target']['url']}`",
              f"- Software under test: {(run.get('device') or {}).get('version', 'not reported')}",
              f"- Plan version: {plan['version']}",
+             *([f"- Ran: {plan['ran']['text']}", f"- Held: {plan['ran']['claims']}"] if plan.get("ran") else []),
              f"- Verifies requirements: {_ids(plan, 'requirements', ', ')}",
              f"- Risk controls: {_ids(plan, 'risk_controls', '; ')}",
              f"- Contract clauses: {', '.join(plan.get('clauses', [])) or 'none'}",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import platform
 import subprocess
 import sys
 from collections import defaultdict
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -27,6 +29,7 @@ from lhv.session import trace, verdicts
 from lhv.session.run import RunState
 
 RESULTS_SCHEMA_VERSION = "1.0"
+_sealed: tuple[RunState, dict] | None = None  # the last run whose record this process wrote, and its results
 
 
 def _git(*args: str) -> subprocess.CompletedProcess | None:
@@ -103,13 +106,14 @@ def plan_verdicts(state: RunState) -> dict[str, str]:
     return result
 
 
-def _soup() -> list[dict[str, str]]:
+@cache  # the installed distributions do not change while a run writes its record
+def _soup() -> tuple[dict[str, str], ...]:
     names = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
         if name and name.lower() != "lhv":
             names[name.lower()] = {"name": name, "version": dist.version}
-    return [names[key] for key in sorted(names)]
+    return tuple(names[key] for key in sorted(names))
 
 
 def _anomalies(plans: list[dict]) -> list[dict]:
@@ -147,6 +151,27 @@ def _clause_trace(plan_ids: list[str]) -> dict[str, object]:
             "not_verified": [clause for clause, plans in trace.items() if not plans]}
 
 
+def _utc(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds")
+
+
+def _ran(state: RunState, plan_id: str) -> dict | None:
+    """When the plan really started and ended, how long it waited for other plans' claims and for which, and what it
+    held; None when it never started."""
+    timing = state.plan_timings.get(plan_id)
+    if timing is None or not timing.started:
+        return None
+    ended = timing.ended or timing.started
+    queued = round(timing.queued_s, 3) if timing.ready else 0.0
+    text = f"from {_utc(timing.started)} to {_utc(ended)} ({ended - timing.started:.1f} s)"
+    if queued >= 0.05:
+        text += f", after waiting {queued:.1f} s for " + (", ".join(timing.waited_for) or "a free place") + \
+            " (what they held conflicts with what this plan holds)"
+    return {"started_utc": _utc(timing.started), "ended_utc": _utc(ended),
+            "wall_s": round(max(0.0, ended - timing.started), 3), "queued_s": queued,
+            "waited_for": list(timing.waited_for), "claims": timing.claims, "text": text}
+
+
 def _split_tester(tester: str) -> dict[str, str]:
     name, _, role = tester.partition("(")
     return {"name": name.strip(), "role": role.rstrip(")").strip() or "not given"}
@@ -170,6 +195,7 @@ def results(state: RunState) -> dict:
             "cases_available": state.case_totals.get(plan_id, len(cases)),
             "optional_not_run": state.optional_not_run.get(plan_id, []),
             "duration_s": round(sum(c.duration_s for c in cases), 3),
+            "ran": _ran(state, plan_id),
             "cases": [{"name": c.name, "description": c.doc, "verdict": c.verdict, "reason": SECRETS.redact(c.reason),
                        **_case_ids(trace_map.case_ids(plan_id, c.name)),
                        "duration_s": c.duration_s, "notes": c.evidence.notes,
@@ -195,7 +221,7 @@ def results(state: RunState) -> dict:
         "device": device,
         "harness": {"version": __version__, "commit": _git_commit(), "working_tree": _git_tree(),
                     "python": sys.version.split()[0],
-                    "platform": platform.platform(), "soup": _soup()},
+                    "platform": platform.platform(), "soup": [dict(entry) for entry in _soup()]},
         "seeds": state.seeds,
         "profile": {"source": state.profile.source, "sha256": state.profile.sha256,
                     "content": state.profile.redacted()},
@@ -206,6 +232,9 @@ def results(state: RunState) -> dict:
         "waived": [{"plan": plan["id"], "reason": plan["cases"][0]["reason"] if plan["cases"] else ""}
                    for plan in plans if plan["verdict"] == verdicts.WAIVED],
         "running_when_aborted": state.running if state.aborted else None,
+        "schedule": {"plans_at_once": state.scheduled,
+                     "mode": "serial: one plan after the other, in plan order" if state.scheduled == 1 else
+                     f"scheduled: at most {state.scheduled} plans at once, never two whose claims conflict"},
         "accounts_left_behind": state.accounts_left,
         "anomalies": _anomalies(plans),
         "trace": _trace(plans, trace_map, state),
@@ -224,9 +253,11 @@ def _incomplete(plans: list[dict]) -> list[dict]:
 
 def write_record(state: RunState) -> Path:
     """Writes results.json, junit.xml, markdown and the checklist, seals them, then renders record.html."""
+    global _sealed
     folder = state.record_dir
     folder.mkdir(parents=True, exist_ok=True)
     data = SECRETS.redact_json(results(state))
+    _sealed = (state, data)
     (folder / "results.json").write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
     _write_junit(data, folder / "junit.xml")
     write_markdown(data, folder / "markdown")
@@ -290,8 +321,9 @@ def _write_junit(data: dict, path: Path) -> None:
 
 
 def summary_lines(state: RunState) -> list[str]:
-    """Returns the one-screen summary: plan, title, verdict, duration, why a plan did not run, the record."""
-    data = SECRETS.redact_json(results(state))
+    """Returns the one-screen summary: plan, title, verdict, duration, why a plan did not run, the record; of the
+    results its record holds once written (the console says what the record says), else of the run as it stands."""
+    data = _sealed[1] if _sealed is not None and _sealed[0] is state else SECRETS.redact_json(results(state))
     lines = []
     if data["aborted"]:
         lines.append(f"ABORTED: {data['aborted']}")

@@ -37,6 +37,22 @@ class CaseResult:
 
 
 @dataclass
+class PlanTiming:
+    """When a plan was ready to run, started and ended (epoch seconds), and the plans whose claims it waited for."""
+
+    ready: float
+    started: float = 0.0
+    ended: float = 0.0
+    waited_for: list[str] = field(default_factory=list)
+    claims: str = ""  # what the plan held while it ran (lhv.session.claims)
+
+    @property
+    def queued_s(self) -> float:
+        """Returns how long the plan waited for its claims."""
+        return max(0.0, self.started - self.ready)
+
+
+@dataclass
 class RunState:
     """Everything the record needs about the run."""
 
@@ -64,6 +80,8 @@ class RunState:
     case_totals: dict[str, int] = field(default_factory=dict)  # plan → cases it has, before any selection
     optional_not_run: dict[str, list[str]] = field(default_factory=dict)  # plan → on-request cases not asked for
     trace: TraceMap | None = None  # whose requirement and risk-control ids the record shows (None: the catalog's)
+    plan_timings: dict[str, PlanTiming] = field(default_factory=dict)  # plan → when it ran and what it waited for
+    scheduled: int = 1  # how many plans ran at once at most (1: one after the other, --serial)
 
     def add_test_data(self, plan_id: str, path: Path, description: str) -> None:
         """Lists a data file a plan used, with its SHA-256, in the plan's test data."""

@@ -1,0 +1,187 @@
+"""Runs a session's plans at the same time where their claims allow: each plan's cases in order, in a thread of its own.
+
+pytest runs items one after the other through one setup stack. Here each plan thread has a stack of its own that
+shares the session's nodes (and so the session's fixtures, set up once in the main thread before any plan starts)
+and tears down only its plan's module and cases. A plan starts when it conflicts with no running plan and no plan
+waiting ahead of it (lhv.session.claims); what it waited for is kept for the record.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from contextvars import ContextVar
+
+import pytest
+from _pytest.runner import SetupState
+
+from lhv.session.claims import Claims, may_start, start_order
+from lhv.session.run import PlanTiming
+
+RUNNING_PLAN: ContextVar[str] = ContextVar("lhv_running_plan", default="")
+POLL_S = 0.5  # how often the main thread looks up from waiting (an interrupt reaches it within this)
+
+
+class _PlanStack(SetupState):
+    """A plan thread's setup stack: starts with the session's nodes (their finalizers are the main stack's, so the
+    main thread tears the session down) and, at the plan's end, tears down only what the plan set up."""
+
+    def __init__(self, shared: dict) -> None:
+        super().__init__()
+        self.stack.update(shared)
+        self._shared = list(shared)
+
+    def teardown_exact(self, nextitem: pytest.Item | None) -> None:
+        if nextitem is not None:
+            return super().teardown_exact(nextitem)
+        for node in self._shared:
+            del self.stack[node]
+        try:
+            super().teardown_exact(None)
+        finally:
+            self.stack = {**{node: ([], None) for node in self._shared}, **self.stack}
+
+
+class _PerThreadStack:
+    """Stands for the session's setup stack: a plan thread gets its own, every other thread the main one."""
+
+    def __init__(self, main: SetupState) -> None:
+        self.main = main
+        self._local = threading.local()
+
+    def enter(self, stack: SetupState) -> None:
+        self._local.stack = stack
+
+    def __getattr__(self, name: str):
+        return getattr(getattr(self._local, "stack", self.main), name)
+
+
+def _session_nodes(items: list[pytest.Item]) -> list[pytest.Node]:
+    """The nodes every item descends from, above the plans' modules (the session and the plans' package)."""
+    chains = [item.listchain() for item in items]
+    common = []
+    for nodes in zip(*chains):
+        if any(node is not nodes[0] for node in nodes) or isinstance(nodes[0], (pytest.Module, pytest.Item)):
+            break
+        common.append(nodes[0])
+    return common
+
+
+def _set_up_session(session: pytest.Session, items: list[pytest.Item]) -> SetupState:
+    """Sets up the session's nodes and every session-scoped fixture a plan uses, in the main thread, so that no two
+    plan threads set up the same fixture; a fixture that fails keeps its error for the cases that use it."""
+    main: SetupState = session._setupstate
+    for node in _session_nodes(items):
+        main.stack[node] = ([node.teardown], None)
+        node.setup()
+    for item in items:
+        definitions = item._fixtureinfo.name2fixturedefs
+        wanted = [name for name in item.fixturenames
+                  if definitions.get(name) and definitions[name][-1].scope == "session"]
+        # the item counts as set up while its request asks (pytest's own request of it, as its set-up makes it);
+        # nothing is set up below the session, so nothing is left to tear down when it is taken off again
+        below = [node for node in item.listchain() if node not in main.stack]
+        main.stack.update({node: ([], None) for node in below})
+        try:
+            for name in wanted:
+                try:
+                    item._request.getfixturevalue(name)
+                except pytest.exit.Exception:
+                    raise
+                except Exception:  # noqa: BLE001 - the cases that use it report it, as they would one by one
+                    pass
+        finally:
+            for node in below:
+                main.stack.pop(node, None)
+    return main
+
+
+def _private_fixtures(items: list[pytest.Item]) -> None:
+    """Gives a plan's items copies of the fixture definitions below session scope: pytest caches a fixture's value
+    on its definition, which plans running at the same time would otherwise share (one plan's `step` in another's
+    case)."""
+    copies: dict[int, object] = {}
+
+    def private(definition):
+        if definition.scope == "session":
+            return definition
+        if id(definition) not in copies:
+            clone = copy.copy(definition)
+            clone.cached_result, clone._finalizers = None, []
+            copies[id(definition)] = clone
+        return copies[id(definition)]
+
+    for item in items:
+        definitions = item._fixtureinfo.name2fixturedefs
+        for name, chain in list(definitions.items()):
+            definitions[name] = tuple(private(definition) for definition in chain)
+
+
+def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.Item]],
+                     claims: dict[str, Claims], jobs: int, timings: dict[str, PlanTiming],
+                     on_start: Callable[[str], None] = lambda plan: None) -> None:
+    """Runs each plan's items in a thread of its own, at most jobs plans at once, never two whose claims conflict."""
+    main = _set_up_session(session, [items[0] for items in plan_items.values()])
+    for items in plan_items.values():
+        _private_fixtures(items)
+    stacks = _PerThreadStack(main)
+    session._setupstate = stacks
+    shared = dict(main.stack)
+    changed = threading.Condition()
+    running: dict[str, threading.Thread] = {}
+    waiting = start_order(plan_items, claims)
+    now = time.time()
+    for plan in waiting:
+        timings.setdefault(plan, PlanTiming(ready=now)).ready = now
+
+    def run_plan(plan: str) -> None:
+        RUNNING_PLAN.set(plan)
+        stacks.enter(_PlanStack(shared))
+        items = plan_items[plan]
+        try:
+            for index, item in enumerate(items):
+                following = items[index + 1] if index + 1 < len(items) else None
+                item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+                if session.shouldfail or session.shouldstop:
+                    break
+        finally:
+            timings[plan].ended = time.time()
+            with changed:
+                running.pop(plan, None)
+                changed.notify_all()
+
+    # pytest catches a case's warnings by swapping the process's warning filters in and out, which threads undo for
+    # each other; under this catch a warning that slips out goes to a list, never to the console between the lines
+    stray = warnings.catch_warnings(record=True)
+    stray.__enter__()
+    try:
+        while waiting or running:
+            with changed:
+                for plan in list(waiting):
+                    ahead = waiting[:waiting.index(plan)]
+                    if session.shouldfail or session.shouldstop:
+                        waiting.clear()
+                        break
+                    if len(running) >= jobs or not may_start(plan, running, ahead, claims):
+                        blockers = [other for other in running if claims[plan].conflicts(claims[other])]
+                        timings[plan].waited_for.extend(b for b in blockers if b not in timings[plan].waited_for)
+                        continue
+                    waiting.remove(plan)
+                    timings[plan].started = time.time()
+                    on_start(plan)
+                    thread = threading.Thread(target=run_plan, args=(plan,), name=f"lhv-{plan}", daemon=True)
+                    running[plan] = thread
+                    thread.start()
+                if waiting or running:
+                    changed.wait(POLL_S)
+    finally:
+        session._setupstate = main
+        stray.__exit__(None, None, None)
+    # the session's fixtures are torn down at the session's end (pytest's runner does it), as after a serial run
+    if session.shouldfail:
+        raise session.Failed(session.shouldfail)
+    if session.shouldstop:
+        raise session.Interrupted(session.shouldstop)

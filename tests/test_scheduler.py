@@ -1,0 +1,63 @@
+"""Plans run at the same time where their claims allow, and a burst plan's quiet client stays quiet meanwhile."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+# PLAN_006 bursts from a quiet client; the others send many requests of both scopes (properties, fuzzing, accounts)
+BUSY_PLANS = ("PLAN_009", "PLAN_016", "PLAN_019")
+
+
+def _interval(ran: dict) -> tuple[float, float]:
+    return (dt.datetime.fromisoformat(ran["started_utc"]).timestamp(),
+            dt.datetime.fromisoformat(ran["ended_utc"]).timestamp())
+
+
+def _overlap(first: tuple[float, float], second: tuple[float, float]) -> bool:
+    return first[0] < second[1] and second[0] < first[1]
+
+
+@pytest.mark.slow
+def test_a_burst_plans_quiet_client_stays_quiet_while_other_plans_run(lhv):
+    """Scheduled, the busy plans run together but never while PLAN_006 holds the anonymous budget alone: none of their
+    steps lies in PLAN_006's time, and PLAN_006's burst found its client quiet and exactly N served."""
+    run = lhv("--plan", "PLAN_006", *(arg for plan in BUSY_PLANS for arg in ("--plan", plan)), "--jobs", "4")
+    assert run.code == 0, run.output[-3000:]
+    results = run.results
+    assert results["schedule"]["plans_at_once"] == 4
+    plans = {plan["id"]: plan for plan in results["plans"]}
+    burst = _interval(plans["PLAN_006"]["ran"])
+    busy = {plan: _interval(plans[plan]["ran"]) for plan in BUSY_PLANS}
+    assert any(_overlap(busy[a], busy[b]) for a in BUSY_PLANS for b in BUSY_PLANS if a < b), \
+        f"the busy plans never ran at the same time: {busy}"  # else this test proves nothing about concurrency
+    for plan in BUSY_PLANS:
+        assert not _overlap(busy[plan], burst), f"{plan} ran {busy[plan]} while PLAN_006 ran {burst}"
+        assert "PLAN_006" in plans[plan]["ran"]["waited_for"]
+        for case in plans[plan]["cases"]:
+            for step in case["steps"]:
+                moment = (step["started"], step["started"] + step["duration_s"])
+                assert not _overlap(moment, burst), f"{plan} step {step['action']!r} ran during PLAN_006"
+    quiet = [check for case in plans["PLAN_006"]["cases"] for step in case["steps"] for check in step["checks"]
+             if check["name"] == "quiet-client"]
+    assert quiet and all(check["passed"] for check in quiet)
+
+
+@pytest.mark.slow
+def test_serial_keeps_plan_order_one_plan_at_a_time(lhv):
+    """--serial runs the plans one after the other in plan order, and the record says so."""
+    run = lhv("--plan", "PLAN_010", "--plan", "PLAN_004", "--plan", "PLAN_001", "--serial")
+    assert run.code == 0, run.output[-3000:]
+    results = run.results
+    assert results["schedule"]["plans_at_once"] == 1
+    intervals = [_interval(plan["ran"]) for plan in results["plans"]]
+    assert [plan["id"] for plan in results["plans"]] == ["PLAN_001", "PLAN_004", "PLAN_010"]
+    assert all(earlier[1] <= later[0] for earlier, later in zip(intervals, intervals[1:]))
+
+
+def test_jobs_below_one_is_a_usage_error(lhv):
+    """--jobs 0 is refused before any traffic, naming the option."""
+    run = lhv("--plan", "PLAN_001", "--plan", "PLAN_004", "--jobs", "0")
+    assert run.code == 2
+    assert "--jobs" in run.output and run.record is None
