@@ -9,9 +9,11 @@ from bench import fuzz_vs_schemathesis
 from bench.rows import Row, markdown_table
 
 METHOD = {
-    "1": "Wall time of one `lhv verify` (every plan, embedded reference device, default profile) from starting "
-         "the process to its exit, divided by the floor: the waits the plans do because the embedded profile "
-         "says so (derivation below).",
+    "1": "Wall time of one `lhv verify` (every plan) from starting the process to its exit, scheduled (the default: "
+         "plans at the same time where their claims allow) and with --serial, each divided by the critical path: "
+         "the plans' waits under the profile, scheduled under the plans' claims as `lhv verify` schedules them "
+         "(`bench/schedule.py`; derivation below), on the embedded profile and on a preproduction-like one (60 s "
+         "windows, 60 s tokens, a 5 s lock, the contract's limits).",
     "2": "Requests per second of the harness's own Locust burst (`lhv.load.burst.LoadDriver`, the locustfile "
          "PLAN_006/007 use) sending its maximum burst of GET /health over HTTPS to a reference device with the "
          "rate limits lifted, counted from the first send to the last answer; divided by the mean of wrk's rate "
@@ -59,10 +61,10 @@ def write_results(path: Path, rows: list[Row], machine: list[tuple[str, str]], s
         lines += [f"### Item {item}", "", METHOD.get(item, ""), ""]
         for row in (r for r in rows if r.item == item):
             lines += [f"- {row.name}: {note}" for note in row.notes]
-        if item == "1" and "floor" in sections:
-            lines += ["", "How the floor is derived (from `bench/floor.py`, which reads the embedded profile "
-                      "`lhv/profiles/embedded.toml`), and what each plan took in this run:", "",
-                      *sections["floor"]]
+        if item == "1" and "schedule" in sections:
+            lines += ["", "How the critical path is derived (`bench/schedule.py` and `bench/floor.py` read the "
+                      "profile; the plans' claims are read from the plan modules), plan by plan:", "",
+                      *sections["schedule"]]
         lines.append("")
     path.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
 

@@ -22,6 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from lhv.core.pacing import RatePacer
+from lhv.harness.scheduler import RUNNING_PLAN
 
 PACING_CALLERS = {"lhv.harness.clinical_steps"}  # sleep for RatePacer.delay() before taking a short-lived token
 WAITS: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # plan → kind → seconds
@@ -30,6 +31,8 @@ SAMPLE_S = 0.05
 
 
 def _current_plan() -> str:
+    if plan := RUNNING_PLAN.get():  # the plan whose thread this is (PYTEST_CURRENT_TEST is one per process)
+        return plan
     found = re.search(r"plan_(\d{3})_", os.environ.get("PYTEST_CURRENT_TEST", ""))
     return f"PLAN_{found.group(1)}" if found else "outside a plan"
 

@@ -205,7 +205,11 @@ def _start_progress(config: pytest.Config, state: RunState, items: list[pytest.I
     running = [plan for plan in state.selected_plans
                if preflight.plan_readiness(setting, plan, state.suite).status not in (preflight.WAIVED,
                                                                                         preflight.REFUSED)]
-    expected = estimate.run_estimate(state.profile, running, state.suite)
+    option = config.option
+    scheduled = not option.serial and option.jobs > 1
+    claims = {plan_id_of(item): claims_of(item.module) for item in items if plan_id_of(item) in running}
+    expected = estimate.run_estimate(state.profile, running, state.suite, claims=claims if scheduled else None,
+                                     jobs=option.jobs)
     progress.write(f"run {state.run_id}: {expected.line()}")
     progress.stop = announce.listen(progress.announced)
     config.add_cleanup(progress.stop)

@@ -9,6 +9,7 @@ waiting ahead of it (lhv.session.claims); what it waited for is kept for the rec
 from __future__ import annotations
 
 import copy
+import os
 import threading
 import time
 import warnings
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 
 import pytest
+from _pytest import runner
 from _pytest.runner import SetupState
 
 from lhv.session.claims import Claims, may_start, start_order
@@ -57,6 +59,14 @@ class _PerThreadStack:
 
     def __getattr__(self, name: str):
         return getattr(getattr(self._local, "stack", self.main), name)
+
+
+def _current_test_var(item: pytest.Item, when: str | None) -> None:
+    """pytest's PYTEST_CURRENT_TEST update, tolerant of another plan's thread having taken the variable away first."""
+    if when:
+        os.environ["PYTEST_CURRENT_TEST"] = f"{item.nodeid} ({when})".replace("\x00", "(null)")
+    else:
+        os.environ.pop("PYTEST_CURRENT_TEST", None)
 
 
 def _session_nodes(items: list[pytest.Item]) -> list[pytest.Node]:
@@ -157,6 +167,8 @@ def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.
     # each other; under this catch a warning that slips out goes to a list, never to the console between the lines
     stray = warnings.catch_warnings(record=True)
     stray.__enter__()
+    # the variable is one per process; pytest's own update fails when two plans' cases end at once
+    pytest_current_test_var, runner._update_current_test_var = runner._update_current_test_var, _current_test_var
     try:
         while waiting or running:
             with changed:
@@ -179,6 +191,7 @@ def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.
                     changed.wait(POLL_S)
     finally:
         session._setupstate = main
+        runner._update_current_test_var = pytest_current_test_var
         stray.__exit__(None, None, None)
     # the session's fixtures are torn down at the session's end (pytest's runner does it), as after a serial run
     if session.shouldfail:

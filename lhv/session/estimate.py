@@ -7,11 +7,12 @@ target adds its latency and the pacer's waits to every request: the estimate is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from lhv.contract.catalog import Suite
 from lhv.core.announce import duration_text
+from lhv.session.claims import Claims, simulate
 from lhv.session.preflight import expiry_wait_s
 from lhv.session.profile import Profile
 
@@ -137,8 +138,13 @@ class RunEstimate:
         return text
 
 
-def run_estimate(profile: Profile, plans: list[str], suite: Suite | None = None) -> RunEstimate:
-    """The expected time of a run of these plans (those that run: not the waived or refused)."""
+def run_estimate(profile: Profile, plans: list[str], suite: Suite | None = None, *,
+                 claims: Mapping[str, Claims] | None = None, jobs: int = 1) -> RunEstimate:
+    """The expected time of a run of these plans (those that run: not the waived or refused): one after the other,
+    or as the scheduler runs them, given the plans' claims and how many may run at once."""
     estimates = tuple(plan_estimate(profile, plan, suite) for plan in plans)
     start = START_S[profile.target.embedded] if estimates else 0.0
-    return RunEstimate(start + sum(e.seconds for e in estimates), estimates)
+    if claims is None or jobs <= 1:
+        return RunEstimate(start + sum(e.seconds for e in estimates), estimates)
+    slots = simulate({e.plan: e.seconds for e in estimates}, {e.plan: claims[e.plan] for e in estimates}, jobs)
+    return RunEstimate(start + max((slot.end for slot in slots), default=0.0), estimates)

@@ -10,6 +10,7 @@ import lhv.plans
 from lhv.contract import catalog
 from lhv.core.announce import duration_text
 from lhv.session import estimate
+from lhv.session.claims import ANONYMOUS_BUDGET, SHARES_EVERYTHING, alone
 from lhv.session.profile import embedded_profile, parse_profile
 
 REMOTE = b"""
@@ -94,3 +95,17 @@ def test_the_embedded_profile_expects_about_the_minute_and_a_half_a_full_run_tak
                                                (120, "2 min"), (185, "3 min 5 s"), (3600, "1 h"), (5430, "1 h 30 min")])
 def test_durations_read_as_a_person_says_them(seconds, text):
     assert duration_text(seconds) == text
+
+
+def test_a_scheduled_run_expects_the_schedule_of_its_plans_not_their_sum():
+    profile = _profile(b"[limits]\nwindow_seconds = 60\n")
+    plans = ["PLAN_002", "PLAN_006", "PLAN_009", "PLAN_019"]
+    claims = {plan: SHARES_EVERYTHING for plan in plans} | {"PLAN_006": alone(ANONYMOUS_BUDGET)}
+    serial = estimate.run_estimate(profile, plans)
+    scheduled = estimate.run_estimate(profile, plans, claims=claims, jobs=4)
+    each = {p.plan: p.seconds for p in scheduled.plans}
+    # PLAN_006 holds the anonymous budget alone, then the others run together: the longest of them after it
+    assert scheduled.seconds == pytest.approx(estimate.START_S[False] + each["PLAN_006"]
+                                              + max(each["PLAN_002"], each["PLAN_009"], each["PLAN_019"]))
+    assert scheduled.seconds < serial.seconds
+    assert estimate.run_estimate(profile, plans, claims=claims, jobs=1).seconds == serial.seconds
