@@ -18,7 +18,6 @@ claims the kill has to see one of its own checks fail.
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -27,7 +26,6 @@ from lhv.contract.clauses import contract
 from lhv.device.fault_areas import auth, clinical, security
 from lhv.device.faults import FAULTS
 from lhv.device.mutants import all_mutants
-from tests.conftest import Run, run_lhv
 
 pytestmark = pytest.mark.slow
 
@@ -38,23 +36,6 @@ PLAN_FAULTS = tuple(fault for fault in FAULTS if "plan" in fault.dialects)
 # clinical faults the plan dialect reaches run again in v1 (auth and security act on what v1 shares with the plan
 # dialect, which its rows prove already).
 V1_FAULTS = tuple(fault for fault in clinical.FAULTS if "v1" in fault.dialects)
-
-
-@pytest.fixture(scope="session")
-def working_folder(tmp_path_factory) -> Path:
-    """The working folder of every row's run in this test process, as a user's project folder is theirs."""
-    return tmp_path_factory.mktemp("rows")
-
-
-@pytest.fixture
-def lhv(tmp_path, working_folder):
-    """Runs `lhv verify` into the row's own reports folder from the shared working folder: a run keeps only
-    hypothesis's caches there (its tables of the characters a codec encodes, 1.9 s CPU for PLAN_019's fuzzing to
-    make, and the constants it reads from source files; never examples: database=None), and a row starts from the
-    caches the rows before it made, as a user's second run does."""
-    def runner(*args: str, **kwargs) -> Run:
-        return run_lhv(list(args), tmp_path / "reports", cwd=working_folder, **kwargs)
-    return runner
 
 
 def _caught(lhv, fault, *dialect: str, option: str = "--fault") -> None:

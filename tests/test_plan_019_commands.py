@@ -77,6 +77,7 @@ def test_lhv_fuzz_runs_only_the_fuzzing_with_the_hunt_budget_and_seed(tmp_path):
     assert "external scanner" in not_run and "--scanner-report PATH" in not_run
     first_step = results["plans"][0]["cases"][0]["steps"][0]
     assert any("budget 24 case(s) within 20 s" in note for note in first_step["actual"])
+    assert not (tmp_path / ".hypothesis").exists(), "the fuzzing left hypothesis's caches in the working folder"
 
 
 def test_a_time_budget_that_runs_out_before_the_cases_ends_the_fuzzing_in_a_verdict_not_an_error(tmp_path):

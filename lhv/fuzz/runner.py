@@ -66,6 +66,7 @@ from lhv.contract.dialects import Dialect
 from lhv.core.errors import TargetError
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Exchange, Step
 from lhv.core.http import RecordingClient
+from lhv.core.hypothesis_cache import cached_storage
 from lhv.core.secrets import SECRETS
 from lhv.fuzz import judges
 from lhv.fuzz.contract import ContractRequest, broken_contract_requests, contract_bodies, with_body
@@ -276,7 +277,8 @@ class Fuzzer:
             suppress_health_check=list(HealthCheck))(given(operation.as_strategy(generation_mode=mode),
                                                           st.data())(example)))
         try:
-            runner()
+            with cached_storage():  # hypothesis's caches, out of the user's working folder
+                runner()
         except Unsatisfiable:
             outcome.notes.append(f"{operation.label}: no {mode.value} data can be generated for it "
                                  f"(nothing in the request can be made to break the schema)")

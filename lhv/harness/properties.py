@@ -12,19 +12,18 @@ are taken as deterministic), so a failing property costs a known number of reque
 from __future__ import annotations
 
 import random
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, Verbosity, configuration, given, reject, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from lhv.checks.outcomes import require
 from lhv.core.errors import CheckFailed, TargetError
 from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
+from lhv.core.hypothesis_cache import cached_storage
 from lhv.session.run import RunState
 
 SHRINK_REQUESTS_PER_EXAMPLE = 2  # shrinking may send this many times `examples` further examples
@@ -91,7 +90,7 @@ def check_property(step: Step, name: str, strategy: st.SearchStrategy, check: Ca
         report_multiple_bugs=False, verbosity=Verbosity.quiet, phases=(Phase.explicit, Phase.generate, Phase.shrink),
         suppress_health_check=list(HealthCheck))(given(strategy)(run_example)))
     try:
-        with _storage_outside_the_working_directory():
+        with cached_storage():  # hypothesis's caches, out of the user's working folder
             runner()
     except CheckFailed as failure:
         key = next((key for key, outcome in outcomes.items() if outcome is failure), None)
@@ -102,18 +101,4 @@ def check_property(step: Step, name: str, strategy: st.SearchStrategy, check: Ca
         raise broken[0]
     passed = sum(1 for outcome in outcomes.values() if outcome is None)
     require(name, True, "", f"all {passed} examples held, each sent to the device (seed {budget.seed})")
-
-
-@contextmanager
-def _storage_outside_the_working_directory() -> Iterator[None]:
-    """Keeps hypothesis's caches (it saves constants it finds in source files) out of the user's working
-    directory while a plan runs a property; the examples themselves are never saved (database=None)."""
-    key = "__hypothesis_home_directory"  # hypothesis keeps its storage home in this module global
-    previous = vars(configuration).get(key)
-    with tempfile.TemporaryDirectory(prefix="lhv-hypothesis-") as scratch:
-        configuration.set_hypothesis_home_dir(scratch)
-        try:
-            yield
-        finally:
-            configuration.set_hypothesis_home_dir(previous)
 

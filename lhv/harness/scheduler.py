@@ -8,16 +8,19 @@ waiting ahead of it (lhv.session.claims); what it waited for is kept for the rec
 
 from __future__ import annotations
 
+import ast
 import copy
 import os
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 import pytest
 from _pytest import runner
+from _pytest.assertion import rewrite
 from _pytest.runner import SetupState
 
 from lhv.session.claims import Claims, may_start, start_order
@@ -25,6 +28,7 @@ from lhv.session.run import PlanTiming
 
 RUNNING_PLAN: ContextVar[str] = ContextVar("lhv_running_plan", default="")
 POLL_S = 0.5  # how often the main thread looks up from waiting (an interrupt reaches it within this)
+_AST_LOCK = threading.RLock()
 
 
 class _PlanStack(SetupState):
@@ -67,6 +71,34 @@ def _current_test_var(item: pytest.Item, when: str | None) -> None:
         os.environ["PYTEST_CURRENT_TEST"] = f"{item.nodeid} ({when})".replace("\x00", "(null)")
     else:
         os.environ.pop("PYTEST_CURRENT_TEST", None)
+
+
+def _alone(function):
+    def one_at_a_time(*args, **kwargs):
+        with _AST_LOCK:
+            return function(*args, **kwargs)
+    return one_at_a_time
+
+
+@contextmanager
+def _thread_safe_pytest(session: pytest.Session, stacks: _PerThreadStack) -> Iterator[None]:
+    """Makes what pytest and CPython keep once per process safe for plan threads while they run; puts it back after.
+
+    - the setup stack: one per plan thread (_PerThreadStack);
+    - PYTEST_CURRENT_TEST: one variable per process, which pytest's own update fails on when two cases end at once;
+    - warnings: pytest catches a case's warnings by swapping the process's filters in and out, which threads undo for
+      each other; under this catch a warning that slips out goes to a list, never between the console's lines;
+    - ast.parse and pytest's assertion rewriting (which compiles a parsed tree) take turns: CPython 3.11 keeps the
+      AST converter's recursion depth per interpreter, so two threads converting at once fail with "AST constructor
+      recursion depth mismatch" (a plan importing a module while hypothesis reads another module's constants)."""
+    saved = (session._setupstate, runner._update_current_test_var, ast.parse, rewrite._rewrite_test)
+    session._setupstate, runner._update_current_test_var = stacks, _current_test_var
+    ast.parse, rewrite._rewrite_test = _alone(ast.parse), _alone(rewrite._rewrite_test)
+    try:
+        with warnings.catch_warnings(record=True):
+            yield
+    finally:
+        session._setupstate, runner._update_current_test_var, ast.parse, rewrite._rewrite_test = saved
 
 
 def _session_nodes(items: list[pytest.Item]) -> list[pytest.Node]:
@@ -131,14 +163,12 @@ def _private_fixtures(items: list[pytest.Item]) -> None:
 
 
 def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.Item]],
-                     claims: dict[str, Claims], jobs: int, timings: dict[str, PlanTiming],
-                     on_start: Callable[[str], None] = lambda plan: None) -> None:
+                     claims: dict[str, Claims], jobs: int, timings: dict[str, PlanTiming]) -> None:
     """Runs each plan's items in a thread of its own, at most jobs plans at once, never two whose claims conflict."""
     main = _set_up_session(session, [items[0] for items in plan_items.values()])
     for items in plan_items.values():
         _private_fixtures(items)
     stacks = _PerThreadStack(main)
-    session._setupstate = stacks
     shared = dict(main.stack)
     changed = threading.Condition()
     running: dict[str, threading.Thread] = {}
@@ -163,36 +193,26 @@ def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.
                 running.pop(plan, None)
                 changed.notify_all()
 
-    # pytest catches a case's warnings by swapping the process's warning filters in and out, which threads undo for
-    # each other; under this catch a warning that slips out goes to a list, never to the console between the lines
-    stray = warnings.catch_warnings(record=True)
-    stray.__enter__()
-    # the variable is one per process; pytest's own update fails when two plans' cases end at once
-    pytest_current_test_var, runner._update_current_test_var = runner._update_current_test_var, _current_test_var
-    try:
+    def start_what_may_start() -> None:
+        for plan in list(waiting):
+            if session.shouldfail or session.shouldstop:
+                waiting.clear()
+                return
+            if len(running) >= jobs or not may_start(plan, running, waiting[:waiting.index(plan)], claims):
+                blockers = [other for other in running if claims[plan].conflicts(claims[other])]
+                timings[plan].waited_for.extend(b for b in blockers if b not in timings[plan].waited_for)
+                continue
+            waiting.remove(plan)
+            timings[plan].started = time.time()
+            running[plan] = threading.Thread(target=run_plan, args=(plan,), name=f"lhv-{plan}", daemon=True)
+            running[plan].start()
+
+    with _thread_safe_pytest(session, stacks):
         while waiting or running:
             with changed:
-                for plan in list(waiting):
-                    ahead = waiting[:waiting.index(plan)]
-                    if session.shouldfail or session.shouldstop:
-                        waiting.clear()
-                        break
-                    if len(running) >= jobs or not may_start(plan, running, ahead, claims):
-                        blockers = [other for other in running if claims[plan].conflicts(claims[other])]
-                        timings[plan].waited_for.extend(b for b in blockers if b not in timings[plan].waited_for)
-                        continue
-                    waiting.remove(plan)
-                    timings[plan].started = time.time()
-                    on_start(plan)
-                    thread = threading.Thread(target=run_plan, args=(plan,), name=f"lhv-{plan}", daemon=True)
-                    running[plan] = thread
-                    thread.start()
+                start_what_may_start()
                 if waiting or running:
                     changed.wait(POLL_S)
-    finally:
-        session._setupstate = main
-        runner._update_current_test_var = pytest_current_test_var
-        stray.__exit__(None, None, None)
     # the session's fixtures are torn down at the session's end (pytest's runner does it), as after a serial run
     if session.shouldfail:
         raise session.Failed(session.shouldfail)
