@@ -9,6 +9,7 @@ from importlib import resources
 import pytest
 
 from lhv.core import announce
+from lhv.core.evidence import CURRENT_CASE, CaseEvidence, Step
 from lhv.core.pacing import ANONYMOUS, AUTHENTICATED, Budget, RatePacer
 from tests.conftest import run_lhv
 
@@ -51,6 +52,18 @@ def heard():
     stop = announce.listen(lines.append)
     yield lines
     stop()
+
+
+def test_a_wait_in_a_step_is_noted_in_the_step_and_a_blink_is_not():
+    clock, case = Clock(), CaseEvidence(steps=[Step(number=1, action="wait", expected="", verdict="running")])
+    token = CURRENT_CASE.set(case)
+    try:
+        announce.sleep(7, "the token to expire", pause=clock.sleep)
+        announce.sleep(announce.NOTED_WAIT_S / 2, "a blink", pause=clock.sleep)
+    finally:
+        CURRENT_CASE.reset(token)
+    assert case.steps[0].actual == ["waited 7 s for the token to expire"]
+    announce.sleep(3, "nothing: no case runs", pause=clock.sleep)  # outside a case nothing is noted, nothing fails
 
 
 def test_a_long_wait_is_announced_with_its_reason_and_length_and_a_short_one_is_not(heard):

@@ -25,8 +25,9 @@ from lhv.logs.violations import Violation, match, matching_findings, timestamp_f
 from lhv.session.claims import ANONYMOUS_BUDGET, AUTHENTICATED_BUDGET, VIOLATION_LOG, alone
 
 PLAN_ID = "PLAN_008"
-# quiet in both scopes, and only its own 429s in the log while it judges the log
-CLAIMS = alone(ANONYMOUS_BUDGET, AUTHENTICATED_BUDGET, VIOLATION_LOG)
+# quiet in both scopes, and only its own 429s in the log while it judges the log; its violations are not waited out
+CLAIMS = alone(ANONYMOUS_BUDGET, AUTHENTICATED_BUDGET, VIOLATION_LOG,
+               leaves_spent=(ANONYMOUS_BUDGET, AUTHENTICATED_BUDGET))
 
 
 def _logged_address(target) -> str | None:

@@ -10,7 +10,10 @@ import threading
 import time
 from collections.abc import Callable
 
+from lhv.core.evidence import current_case
+
 LONG_WAIT_S = 5.0  # a wait this long or longer is announced: a console silent for longer looks stuck
+NOTED_WAIT_S = 0.5  # a wait this long or longer is also noted in the running step: the record says what was waited for
 TITLE_WIDTH = 70  # a plan's title is cut to this on its line
 
 Sink = Callable[[str], None]
@@ -46,11 +49,15 @@ def waiting(seconds: float, reason: str) -> bool:
 
 
 def sleep(seconds: float, reason: str, *, pause: Callable[[float], None] = time.sleep) -> float:
-    """Announces a long wait, then waits; returns the seconds waited (never negative)."""
+    """Announces a long wait, then waits, and notes it in the running step (of a case, when one runs); returns the
+    seconds waited (never negative)."""
     seconds = max(0.0, seconds)
     waiting(seconds, reason)
     if seconds:
         pause(seconds)
+    case = current_case()
+    if seconds >= NOTED_WAIT_S and case is not None and case.current is not None:
+        case.current.actual.append(f"waited {duration_text(seconds)} for {reason}")
     return seconds
 
 

@@ -569,6 +569,8 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     config, state = session.config, session.config.stash.get(_STATE, None)
     if state is None or config.option.collectonly or session.testsfailed or config.option.serial:
         return None
+    if hasattr(config, "workerinput") or getattr(config.option, "numprocesses", None):
+        return None  # pytest-xdist runs the loop (its workers get their cases from its controller)
     if config.option.jobs < 1:
         _exit(f"--jobs {config.option.jobs}: give at least 1")
     by_plan: dict[str, list[pytest.Item]] = {}

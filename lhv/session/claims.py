@@ -25,6 +25,7 @@ class Claims:
 
     alone: frozenset[str] = frozenset()
     shared: frozenset[str] = EVERY_PLAN_SHARES
+    leaves_spent: frozenset[str] = frozenset()  # budgets it leaves spent when it ends: the next user waits a window
 
     def conflicts(self, other: Claims) -> bool:
         """Whether the two cannot run at the same time: one holds alone what the other holds at all."""
@@ -34,19 +35,21 @@ class Claims:
         """Says what the plan holds, for the record."""
         alone = f"alone: {'; '.join(sorted(self.alone))}" if self.alone else ""
         shared = f"shared: {'; '.join(sorted(self.shared))}" if self.shared else ""
-        return " — ".join(part for part in (alone, shared) if part)
+        spent = f"left spent at its end: {'; '.join(sorted(self.leaves_spent))}" if self.leaves_spent else ""
+        return " — ".join(part for part in (alone, shared, spent) if part)
 
 
 SHARES_EVERYTHING = Claims()
 
 
-def alone(*resources: str) -> Claims:
-    """Claims that hold these resources alone and share the rest of what every plan shares."""
-    held = frozenset(resources)
-    unknown = held - EVERY_PLAN_SHARES
+def alone(*resources: str, leaves_spent: tuple[str, ...] = ()) -> Claims:
+    """Claims that hold these resources alone and share the rest of what every plan shares; leaves_spent names the
+    rate budgets the plan leaves spent when it ends (its last burst is not waited out)."""
+    held, spent = frozenset(resources), frozenset(leaves_spent)
+    unknown = (held | spent) - EVERY_PLAN_SHARES
     if unknown:
         raise ValueError(f"unknown resource(s): {', '.join(sorted(unknown))}")
-    return Claims(alone=held, shared=EVERY_PLAN_SHARES - held)
+    return Claims(alone=held, shared=EVERY_PLAN_SHARES - held, leaves_spent=spent)
 
 
 def claims_of(module: object) -> Claims:
@@ -62,14 +65,15 @@ RATE_BUDGETS = frozenset({ANONYMOUS_BUDGET, AUTHENTICATED_BUDGET})
 
 def start_order(plans: Iterable[str], claims: Mapping[str, Claims]) -> list[str]:
     """Orders plans for the scheduler: those holding something alone first (their waits cannot overlap another
-    plan's), and of those the ones holding a rate budget alone last (their bursts leave the budget spent for a window
-    after them); then the rest. Plan order within each."""
-    ordered = list(plans)
-
+    plan's), and of those the ones holding a rate budget alone after the others (a burst leaves a quiet scope
+    used); then the plans that share everything; last the plans that leave a budget spent (whoever came after them
+    would wait a window for it). Plan order within each."""
     def rank(plan: str) -> int:
-        held = claims[plan].alone
-        return 2 if not held else 1 if held & RATE_BUDGETS else 0
-    return sorted(ordered, key=rank)
+        held = claims[plan]
+        if held.leaves_spent:
+            return 3
+        return 2 if not held.alone else 1 if held.alone & RATE_BUDGETS else 0
+    return sorted(plans, key=rank)
 
 
 def may_start(plan: str, running: Iterable[str], waiting_before: Iterable[str], claims: Mapping[str, Claims]) -> bool:

@@ -60,9 +60,17 @@ CLAIMS = {"PLAN_002": SHARES_EVERYTHING, "PLAN_006": alone(ANONYMOUS_BUDGET), "P
           "PLAN_018": alone(DEVICE_LOAD)}
 
 
-def test_start_order_puts_alone_plans_first_and_burst_plans_last_of_them():
-    assert start_order(["PLAN_002", "PLAN_006", "PLAN_009", "PLAN_018"], CLAIMS) == \
-        ["PLAN_018", "PLAN_006", "PLAN_002", "PLAN_009"]
+def test_start_order_puts_alone_plans_first_burst_plans_after_them_and_plans_leaving_a_budget_spent_last():
+    claims = CLAIMS | {"PLAN_008": alone(ANONYMOUS_BUDGET, leaves_spent=(ANONYMOUS_BUDGET,))}
+    assert start_order(["PLAN_002", "PLAN_006", "PLAN_008", "PLAN_009", "PLAN_018"], claims) == \
+        ["PLAN_018", "PLAN_006", "PLAN_002", "PLAN_009", "PLAN_008"]
+
+
+def test_what_a_plan_leaves_spent_is_said_and_must_be_a_known_resource():
+    assert "left spent at its end: " + ANONYMOUS_BUDGET in alone(
+        ANONYMOUS_BUDGET, leaves_spent=(ANONYMOUS_BUDGET,)).described()
+    with pytest.raises(ValueError, match="unknown resource"):
+        alone(ANONYMOUS_BUDGET, leaves_spent=("the moon",))
 
 
 def test_a_plan_does_not_overtake_a_conflicting_plan_waiting_ahead():
