@@ -3,12 +3,12 @@
 Read from the plans (verification/plan_*.py) and the helpers they call:
 - PLAN_002 waits until the token's exp plus the clock skew has passed (the lifetime has to run out);
 - PLAN_003 waits the lock period plus the clock skew before it proves the lock lifts;
-- PLAN_006 waits for a client quiet for a window before its burst (its first case has just checked that the
-  harness's own address is served) and one window after it to prove the limit resets; PLAN_007 waits one window
-  after its burst to prove the limit resets, and PLAN_008
+- PLAN_006 waits for a client quiet for a window before each of its two bursts (before the first, the run's opening
+  requests or the plan before it used the scope; before the second, its own first case did) and one window after
+  the second to prove the limit resets; PLAN_007 waits one window after its burst to prove the limit resets, and
+  PLAN_008
   waits for a client quiet for a window (or the clock skew, if longer) in both scopes, which the plan before it
-  has just used: one window per burst plan (a quiet wait before PLAN_007's burst is left out: it depends on what
-  ran before; bench/schedule.py adds the one PLAN_006's first case has to wait after the run's opening requests);
+  has just used (a quiet wait before PLAN_007's burst is left out: it depends on what ran before);
 - PLAN_018 probes a live window of uptime.window_seconds; its Locust soak runs inside that window, so it only
   adds the part of soak.seconds longer than the window.
 Margins the harness adds on top (PLAN_002's extra second, 0.3 s after a window, the live window's alignment on
@@ -47,9 +47,9 @@ def plan_floors(profile: Profile) -> list[PlanFloor]:
                                 f"auth.clock_skew_seconds {auth.clock_skew_seconds}: the lock must lift"))
     window = limits.window_seconds
     if window <= auth.max_wait_seconds:
-        floors.append(PlanFloor("PLAN_006", 2 * window, f"2 × limits.window_seconds {window:g}: a client quiet for "
-                                "a window before the burst (the plan's first case has just sent from the harness's "
-                                "address), then the anonymous limit must reset"))
+        floors.append(PlanFloor("PLAN_006", 3 * window, f"3 × limits.window_seconds {window:g}: a client quiet for "
+                                "a window before each of its two bursts (the run's opening requests or the plan before "
+                                "it, then its own first case, used the scope), then the anonymous limit must reset"))
         floors.append(PlanFloor("PLAN_007", window, f"limits.window_seconds {window:g}: the per-user limit must "
                                 "reset"))
     quiet = max(window, auth.clock_skew_seconds)

@@ -9,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from bench.memory import TreeSampler
@@ -33,6 +34,7 @@ class FullRun:
     rss_by_plan_mib: dict[str, float]  # plan → the harness's largest resident set while it ran
     redaction_images: dict[str, int]  # image texts the redaction registry held at the end: count, characters
     output_tail: str
+    in_run_s: float = 0.0  # from the run's start to its end as its record says: without start-up and the record
 
 
 def run_full_verify(repo: Path, args: Sequence[str] = (), *, bound_s: float = RUN_BOUND_S) -> FullRun:
@@ -64,8 +66,9 @@ def run_full_verify(repo: Path, args: Sequence[str] = (), *, bound_s: float = RU
     roles.pop("harness", None)
     peak = probe["peak_rss_kib"] / 1024 if "peak_rss_kib" in probe else None
     by_plan = {plan: kib / 1024 for plan, kib in probe.get("rss_by_plan_kib", {}).items()}
+    span = datetime.fromisoformat(record["finished_utc"]) - datetime.fromisoformat(record["started_utc"])
     return FullRun(wall, process.returncode, record["verdict"], durations, peak, roles, probe.get("pacer_waits_s", {}),
-                   by_plan, probe.get("redaction_images", {}), text[-1500:])
+                   by_plan, probe.get("redaction_images", {}), text[-1500:], span.total_seconds())
 
 
 def _growth(run: FullRun) -> list[tuple[str, float]]:

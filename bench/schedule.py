@@ -1,7 +1,7 @@
 """Item 1: a full run's wall time against the critical path of the profile's waits under the plans' claims.
 
-The critical path: every plan takes only the time its profile makes it wait (bench/floor.py, plus what is left of a
-quiet window before the first burst and PLAN_019's fuzzing budget), and the plans are scheduled as `lhv verify`
+The critical path: every plan takes only the time its profile makes it wait (bench/floor.py, plus PLAN_019's fuzzing
+budget), and the plans are scheduled as `lhv verify`
 schedules them (lhv.session.claims: claims, start order, plans at once). Its length is the least a run of those plans
 can take under those claims with no work at all. The scheduled run is measured against it, the serial run (--serial)
 beside it, on the embedded profile and on a preproduction-like one (60 s rate windows, 60 s tokens, a 5 s lock and
@@ -43,36 +43,18 @@ def plan_claims() -> dict[str, Claims]:
 
 
 def plan_waits(profile: Profile) -> dict[str, tuple[float, str]]:
-    """Returns each plan's waits under the profile (seconds, and how they follow from it), but for the quiet window
-    before the first burst, which depends on when the plan starts (quiet_before)."""
+    """Returns each plan's waits under the profile (seconds, and how they follow from it)."""
     waits = {floor.plan_id: (floor.seconds, floor.derivation) for floor in plan_floors(profile)}
     waits["PLAN_019"] = (profile.fuzzing.seconds, f"fuzzing.seconds {profile.fuzzing.seconds:g}: the fuzzing's budget")
     return waits
 
 
-QUIET_FIRST = "PLAN_006"  # its first case needs a client quiet for a window since the run's opening requests (t = 0)
-
-
 def critical_path(profile: Profile, plans: set[str], jobs: int = DEFAULT_JOBS) -> tuple[float, list[str]]:
-    """Returns the critical path of these plans' waits under their claims, and its derivation, one line a plan.
-
-    The run's opening requests (the target probe and the device's version, t = 0) use both rate scopes, so PLAN_006's
-    first case also waits what is left of a window when it starts; PLAN_007's scope has been quiet for longer than a
-    window by then (PLAN_006 holds the anonymous budget alone for two windows), and PLAN_008's quiet window is in
-    its floor."""
+    """Returns the critical path of these plans' waits under their claims, and its derivation, one line a plan."""
     waits, claims = plan_waits(profile), plan_claims()
     chosen = {plan: claims[plan] for plan in sorted(plans)}
     durations = {plan: waits.get(plan, (0.0, ""))[0] for plan in chosen}
     slots = simulate(durations, chosen, jobs)
-    first = next((slot for slot in slots if slot.plan == QUIET_FIRST), None)
-    window = profile.limits.window_seconds
-    if first is not None and first.start < window:
-        quiet = window - first.start
-        seconds, derivation = waits[QUIET_FIRST]
-        waits[QUIET_FIRST] = (seconds + quiet, f"{derivation}; and {quiet:g} s more: its first case waits for a client "
-                              f"quiet for a window ({window:g} s) since the run's opening requests")
-        durations[QUIET_FIRST] = waits[QUIET_FIRST][0]
-        slots = simulate(durations, chosen, jobs)
     lines = [f"- {slot.plan} {slot.start:g}–{slot.end:g} s: {waits[slot.plan][1]}"
              + (f" (holds alone: {'; '.join(sorted(chosen[slot.plan].alone))})" if chosen[slot.plan].alone else "")
              for slot in sorted(slots, key=lambda s: s.start) if slot.end > slot.start]
@@ -96,6 +78,9 @@ def _rows(label: str, scheduled: FullRun, serial: FullRun, profile: Profile) -> 
                                "that run")
     row.notes.append(f"serial ÷ scheduled: {serial.wall_s / scheduled.wall_s:.2f} ({serial.wall_s:.1f} s ÷ "
                      f"{scheduled.wall_s:.1f} s)")
+    row.notes.append(f"from the run's start to its end as the record says (without the interpreter, pytest and "
+                     f"device start-up before it, nor writing the record after it): {scheduled.in_run_s:.0f} s, "
+                     f"{scheduled.in_run_s / path:.2f} of the critical path (serial {serial.in_run_s:.0f} s)")
     section = [f"Critical path, {label} ({path:.1f} s; at most {DEFAULT_JOBS} plans at once):", *lines]
     return [row, beside], section
 

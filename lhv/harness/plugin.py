@@ -588,7 +588,8 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     state.scheduled = config.option.jobs
     for plan, held in claims.items():
         state.plan_timings[plan] = PlanTiming(ready=0.0, claims=held.described())
-    run_concurrently(session, by_plan, claims, config.option.jobs, state.plan_timings)
+    expected = {plan: estimate.plan_estimate(state.profile, plan, state.suite).seconds for plan in by_plan}
+    run_concurrently(session, by_plan, claims, config.option.jobs, state.plan_timings, expected)
     return True
 
 

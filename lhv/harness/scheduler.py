@@ -163,8 +163,10 @@ def _private_fixtures(items: list[pytest.Item]) -> None:
 
 
 def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.Item]],
-                     claims: dict[str, Claims], jobs: int, timings: dict[str, PlanTiming]) -> None:
-    """Runs each plan's items in a thread of its own, at most jobs plans at once, never two whose claims conflict."""
+                     claims: dict[str, Claims], jobs: int, timings: dict[str, PlanTiming],
+                     expected: dict[str, float]) -> None:
+    """Runs each plan's items in a thread of its own, at most jobs plans at once, never two whose claims conflict;
+    expected (plan → seconds) puts the longest of equal standing first."""
     main = _set_up_session(session, [items[0] for items in plan_items.values()])
     for items in plan_items.values():
         _private_fixtures(items)
@@ -172,7 +174,7 @@ def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.
     shared = dict(main.stack)
     changed = threading.Condition()
     running: dict[str, threading.Thread] = {}
-    waiting = start_order(plan_items, claims)
+    waiting = start_order(plan_items, claims, expected)
     now = time.time()
     for plan in waiting:
         timings.setdefault(plan, PlanTiming(ready=now)).ready = now

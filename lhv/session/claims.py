@@ -63,16 +63,17 @@ def claims_of(module: object) -> Claims:
 RATE_BUDGETS = frozenset({ANONYMOUS_BUDGET, AUTHENTICATED_BUDGET})
 
 
-def start_order(plans: Iterable[str], claims: Mapping[str, Claims]) -> list[str]:
+def start_order(plans: Iterable[str], claims: Mapping[str, Claims],
+                expected: Mapping[str, float] | None = None) -> list[str]:
     """Orders plans for the scheduler: those holding something alone first (their waits cannot overlap another
     plan's), and of those the ones holding a rate budget alone after the others (a burst leaves a quiet scope
     used); then the plans that share everything; last the plans that leave a budget spent (whoever came after them
-    would wait a window for it). Plan order within each."""
-    def rank(plan: str) -> int:
+    would wait a window for it). Within each, the longest expected first (so that the longest do not start last),
+    then plan order."""
+    def rank(plan: str) -> tuple[int, float]:
         held = claims[plan]
-        if held.leaves_spent:
-            return 3
-        return 2 if not held.alone else 1 if held.alone & RATE_BUDGETS else 0
+        group = 3 if held.leaves_spent else 2 if not held.alone else 1 if held.alone & RATE_BUDGETS else 0
+        return group, -(expected or {}).get(plan, 0.0)
     return sorted(plans, key=rank)
 
 
@@ -95,7 +96,7 @@ class Slot:
 def simulate(durations: Mapping[str, float], claims: Mapping[str, Claims], jobs: int) -> list[Slot]:
     """Schedules plans of the given durations as the scheduler does (start order, claims, at most jobs at once);
     returns when each starts and ends."""
-    waiting = start_order(durations, claims)
+    waiting = start_order(durations, claims, durations)
     running: dict[str, float] = {}  # plan → its end
     slots, now = [], 0.0
     while waiting or running:

@@ -66,6 +66,11 @@ def test_start_order_puts_alone_plans_first_burst_plans_after_them_and_plans_lea
         ["PLAN_018", "PLAN_006", "PLAN_002", "PLAN_009", "PLAN_008"]
 
 
+def test_of_equal_standing_the_longest_expected_starts_first():
+    assert start_order(["PLAN_002", "PLAN_009", "PLAN_018"], CLAIMS, {"PLAN_002": 3, "PLAN_009": 8}) == \
+        ["PLAN_018", "PLAN_009", "PLAN_002"]
+
+
 def test_what_a_plan_leaves_spent_is_said_and_must_be_a_known_resource():
     assert "left spent at its end: " + ANONYMOUS_BUDGET in alone(
         ANONYMOUS_BUDGET, leaves_spent=(ANONYMOUS_BUDGET,)).described()
