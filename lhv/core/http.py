@@ -187,8 +187,8 @@ class RecordingClient:
             reply = self._send(method, target_url, headers, json_body, form, content)
             if reply.status != 429 or self.pacer is None:
                 return reply
-            self.pacer.saturate(scope)
             wait = _retry_after_seconds(reply.headers.get("Retry-After"))
+            self.pacer.spent_for(scope, wait)  # until the target frees it: a 429 late in a window needs no new one
             if not self.rate_aware or wait is None or wait > self.pacer.retry_bound() \
                     or attempt == _RATE_LIMIT_RETRIES:
                 return reply

@@ -76,6 +76,13 @@ class RatePacer:
         """Notes that the scope's whole budget was spent, now or ago_s seconds ago (a burst's last answer)."""
         self.record(scope, self.budgets[scope].requests, ago_s)
 
+    def spent_for(self, scope: str, retry_after_s: float | None) -> None:
+        """Notes a 429: the scope's budget is spent for retry_after_s more seconds, as the target said, or for a whole
+        window when it said nothing usable (no Retry-After, a negative one, or one longer than the window)."""
+        window = self.budgets[scope].window_s
+        usable = retry_after_s is not None and 0 <= retry_after_s <= window
+        self.saturate(scope, ago_s=window - retry_after_s if usable else 0.0)
+
     def before_send(self, scope: str) -> float:
         """Waits until a send fits the budget, records it, and returns the seconds waited."""
         waited = 0.0

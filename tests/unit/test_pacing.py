@@ -69,3 +69,23 @@ def test_a_burst_that_ended_earlier_frees_the_budget_sooner(fake):
     pacer.saturate(ANONYMOUS, ago_s=4)
     assert pacer.delay(ANONYMOUS) == pytest.approx(6)
     assert pacer.quiet_delay(ANONYMOUS) == pytest.approx(10)
+
+
+def test_a_429_holds_the_budget_for_its_retry_after_not_for_a_whole_window_from_now(fake):
+    """A 429 the harness meets late in a window (a plan probing that a burst's budget is still spent) says when the
+    budget frees up: the next send waits that long, not a whole window more (PLAN_007 waited 47 s after PLAN_006)."""
+    pacer = RatePacer({ANONYMOUS: Budget(100, 63)}, clock=fake.clock, sleep=fake.sleep)
+    pacer.saturate(ANONYMOUS)  # the burst
+    fake.now = 45
+    pacer.spent_for(ANONYMOUS, 15)  # the ¾ probe's 429: Retry-After 15 s
+    assert pacer.delay(ANONYMOUS) == pytest.approx(18)  # the burst's own entries leave the window at 63
+    fake.now = 63
+    assert pacer.delay(ANONYMOUS) == 0
+
+
+def test_a_429_without_a_usable_retry_after_holds_the_budget_a_whole_window(fake):
+    pacer = RatePacer({ANONYMOUS: Budget(100, 63)}, clock=fake.clock, sleep=fake.sleep)
+    fake.now = 10
+    for unusable in (None, 500.0, -1.0):
+        pacer.spent_for(ANONYMOUS, unusable)
+        assert pacer.delay(ANONYMOUS) == pytest.approx(63)
