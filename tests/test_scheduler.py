@@ -61,3 +61,27 @@ def test_jobs_below_one_is_a_usage_error(lhv):
     run = lhv("--plan", "PLAN_001", "--plan", "PLAN_004", "--jobs", "0")
     assert run.code == 2
     assert "--jobs" in run.output and run.record is None
+
+
+# A plugin the crashing run loads from its working directory: the harness itself breaks (not a case) after PLAN_010's
+# first case, so the plan's other case never runs.
+BREAK_AFTER_FIRST_CASE = '''
+import pytest
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logfinish(nodeid, location):
+    if "plan_010" in nodeid and "diagnosis_support" in nodeid:
+        raise RuntimeError("the harness broke between two cases")
+'''
+
+
+@pytest.mark.slow
+def test_a_plan_whose_thread_breaks_part_way_makes_the_run_abort_not_pass(lhv, tmp_path):
+    """A plan thread that stops before its plan's last case leaves no passed plan behind: the run is aborted (exit 2)
+    and the record names the plan, though every case that ran passed."""
+    (tmp_path / "break_plan.py").write_text(BREAK_AFTER_FIRST_CASE)
+    run = lhv("--plan", "PLAN_010", "--plan", "PLAN_004", "-p", "break_plan", cwd=tmp_path)
+    assert run.code == 2, run.output[-3000:]
+    results = run.results
+    assert "PLAN_010" in results["aborted"] and "the harness broke between two cases" in results["aborted"]
+    assert results["verdict"] != "passed"

@@ -589,7 +589,11 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     for plan, held in claims.items():
         state.plan_timings[plan] = PlanTiming(ready=0.0, claims=held.described())
     expected = {plan: estimate.plan_estimate(state.profile, plan, state.suite).seconds for plan in by_plan}
-    run_concurrently(session, by_plan, claims, config.option.jobs, state.plan_timings, expected)
+
+    def broken(plan: str, exc: BaseException) -> None:
+        state.aborted = state.aborted or f"{plan} stopped part-way: the harness broke ({type(exc).__name__}: {exc})"
+
+    run_concurrently(session, by_plan, claims, config.option.jobs, state.plan_timings, expected, broken)
     return True
 
 

@@ -14,7 +14,7 @@ import os
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -164,9 +164,10 @@ def _private_fixtures(items: list[pytest.Item]) -> None:
 
 def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.Item]],
                      claims: dict[str, Claims], jobs: int, timings: dict[str, PlanTiming],
-                     expected: dict[str, float]) -> None:
+                     expected: dict[str, float], broken: Callable[[str, BaseException], None]) -> None:
     """Runs each plan's items in a thread of its own, at most jobs plans at once, never two whose claims conflict;
-    expected (plan → seconds) puts the longest of equal standing first."""
+    expected (plan → seconds) puts the longest of equal standing first. A plan thread that breaks outside its cases
+    (pytest or the harness itself) is reported to broken and stops the run: its plan's other cases never ran."""
     main = _set_up_session(session, [items[0] for items in plan_items.values()])
     for items in plan_items.values():
         _private_fixtures(items)
@@ -189,6 +190,9 @@ def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.
                 item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
                 if session.shouldfail or session.shouldstop:
                     break
+        except BaseException as exc:  # noqa: BLE001 - in a thread nothing else would see it; the run must not pass
+            broken(plan, exc)
+            session.shouldstop = f"{plan} stopped: {type(exc).__name__}: {exc}"
         finally:
             timings[plan].ended = time.time()
             with changed:
