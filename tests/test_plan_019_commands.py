@@ -30,13 +30,16 @@ def _embedded_profile(tmp_path: Path, extra: str) -> Path:
     return path
 
 
+SCANNER_CASE = "PLAN_019::test_external_scanner_findings_are_below_the_profiles_severity"
+
+
 def _checks(run) -> list[dict]:
     return [check for plan in run.results["plans"] for case in plan["cases"] for step in case["steps"]
             for check in step["checks"]]
 
 
 def test_a_scanner_finding_at_the_profiles_severity_fails_plan_019(lhv):
-    run = lhv("--plan", "PLAN_019", "--scanner-report", str(ZAP), "-k", "external_scanner")
+    run = lhv("--scanner-report", str(ZAP), "--case", SCANNER_CASE)
     assert run.code == 1, run.output
     assert run.verdicts() == {"PLAN_019": "failed"}
     failed = [check["name"] for check in _checks(run) if not check["passed"]]
@@ -48,7 +51,7 @@ def test_a_scanner_finding_at_the_profiles_severity_fails_plan_019(lhv):
 
 def test_a_profile_with_a_higher_severity_lets_the_same_report_pass(lhv, tmp_path):
     profile = _embedded_profile(tmp_path, '[security]\nscanner_fail_at = "critical"\n')
-    run = lhv("--profile", str(profile), "--plan", "PLAN_019", "--scanner-report", str(ZAP), "-k", "external_scanner")
+    run = lhv("--profile", str(profile), "--scanner-report", str(ZAP), "--case", SCANNER_CASE)
     assert run.code == 0, run.output
     gate = next(check for check in _checks(run) if check["name"] == "scanner-report-gate")
     assert gate["passed"] and "0 at or above critical" in gate["detail"]

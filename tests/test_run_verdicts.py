@@ -188,3 +188,40 @@ def test_with_the_certificate_plan_selected_only_it_is_judged(lhv, tmp_path, hos
     assert run.code == 1, run.output
     assert run.verdicts() == {"PLAN_001": "error", "PLAN_005": "failed"}
     assert all("target.trust_store" in case["reason"] for case in run.results["plans"][0]["cases"])
+
+
+def test_a_plan_that_pytests_own_selection_runs_in_part_is_inconclusive_not_passed(lhv):
+    run = lhv("--plan", "PLAN_001", "-k", "test_malformed_login_gets_422")
+    assert run.code == 1, run.output
+    [plan] = run.results["plans"]
+    assert plan["verdict"] == "inconclusive"
+    not_run = {case["name"]: case["reason"] for case in plan["cases"] if case["verdict"] == "not run"}
+    assert set(not_run) == {"test_valid_credentials_give_a_usable_token",
+                            "test_wrong_password_and_unknown_user_are_refused_alike"}
+    assert all("-k" in reason and "--case" in reason for reason in not_run.values()), not_run
+    assert [case["verdict"] for case in plan["cases"] if case["name"] == "test_malformed_login_gets_422"] == ["passed"]
+
+
+def test_case_runs_only_the_named_cases_and_the_record_says_which(lhv):
+    run = lhv("--case", "PLAN_001::test_malformed_login_gets_422", "--case", "PLAN_014::"
+              "test_one_password_gives_two_different_hashes")
+    assert run.code == 0, run.output
+    assert run.verdicts() == {"PLAN_001": "passed", "PLAN_014": "passed"}
+    assert {plan["id"]: [case["name"] for case in plan["cases"]] for plan in run.results["plans"]} == {
+        "PLAN_001": ["test_malformed_login_gets_422"], "PLAN_014": ["test_one_password_gives_two_different_hashes"]}
+    assert run.results["suite"]["cases"] == ["PLAN_001::test_malformed_login_gets_422",
+                                             "PLAN_014::test_one_password_gives_two_different_hashes"]
+    assert "--case" in run.results["suite"]["name"]
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["--case", "PLAN_001::test_no_such_case"], "test_no_such_case"),
+    (["--case", "PLAN_999::test_x"], "PLAN_999"),
+    (["--case", "PLAN_001"], "PLAN_ID::case"),
+    (["--case", "PLAN_001::test_malformed_login_gets_422", "--suite", "integration"], "--suite"),
+], ids=["unknown-case", "unknown-plan", "no-case-name", "with-suite"])
+def test_a_case_that_cannot_be_run_is_a_usage_error(lhv, tmp_path, args, named):
+    run = lhv(*args)
+    assert run.code == 2, run.output
+    assert named in _one_lhv_line(run)
+    assert not list((tmp_path / "reports").glob("*")), "a usage error must write no record folder"

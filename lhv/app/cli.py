@@ -55,7 +55,8 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
     try:
         profile = run_profile(args.profile, args.dialect)
         chosen = check_run(profile, plans=args.plan, suite=args.suite, faults=args.fault, reports_dir=args.reports_dir,
-                           run_id=args.run_id, target_url=args.target_url, mutants=getattr(args, "mutant", []))
+                           run_id=args.run_id, target_url=args.target_url, mutants=getattr(args, "mutant", []),
+                           cases=getattr(args, "case", []))
     except ConfigError as exc:
         return _usage(exc)
     if getattr(args, "fail_on_open", False):
@@ -83,6 +84,8 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
         argv += ["--lhv-mutant", mutant]
     for plan in args.plan:
         argv += ["--lhv-plan", plan]
+    for case in getattr(args, "case", []):
+        argv += ["--lhv-case", case]
     if args.suite:
         argv += ["--lhv-suite", args.suite]
     if args.allow_load:
@@ -170,9 +173,9 @@ def _profile_verdict(findings: list, ready: dict) -> int:
 
 def _fuzz(args: argparse.Namespace, extra: list[str]) -> int:
     """PLAN_019's contract fuzzing alone, with the profile's hunt budget ([fuzzing] hunt_cases, hunt_seconds)."""
-    args.plan, args.suite, args.scanner_report = ["PLAN_019"], None, None
+    args.plan, args.suite, args.scanner_report = [], "fuzzing", None
     seed = ["--lhv-fuzz-seed", str(args.seed)] if args.seed is not None else []
-    return _verify(args, ["-m", "fuzzing", "--lhv-fuzz-hunt", *seed, *extra])
+    return _verify(args, ["--lhv-fuzz-hunt", *seed, *extra])
 
 
 def _device_serve(args: argparse.Namespace) -> int:
@@ -366,6 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--mutant", action="append", default=[], help="switch on a generated mutant of the embedded "
                         "device (python -m lhv.device.mutants lists them; lhv selftest runs them)")
     verify.add_argument("--plan", action="append", default=[], help="run only this plan, e.g. PLAN_002")
+    verify.add_argument("--case", action="append", default=[], help="run only this case, e.g. "
+                        "PLAN_002::test_token_expires (repeatable; the record says the other cases did not run)")
     verify.add_argument("--dialect", choices=DIALECT_NAMES, help="the target's API dialect, instead of the "
                                                                    "profile's target.dialect (CONTRACT.md Appendix)")
     verify.add_argument("--suite", help="run only a suite of verification/catalog.toml, e.g. integration "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -117,6 +118,40 @@ def suite(name: str) -> Suite:
     except KeyError:
         raise ConfigError(_SOURCE, f"suites.{name}", f"no such suite (known: {', '.join(suites()) or 'none'})") \
             from None
+
+
+@cache
+def plan_cases() -> dict[str, tuple[str, ...]]:
+    """Each plan module's cases (its module-level test functions) by plan id, read without importing the plans."""
+    found: dict[str, dict[str, None]] = {}
+    for source in sorted(resources.files("lhv.plans").iterdir(), key=lambda resource: resource.name):
+        if not source.name.endswith(".py"):
+            continue
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        plan_id = next((node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                        and any(isinstance(t, ast.Name) and t.id == "PLAN_ID" for t in node.targets)
+                        and isinstance(node.value, ast.Constant)), None)
+        if plan_id:
+            found.setdefault(plan_id, {}).update(dict.fromkeys(
+                node.name for node in tree.body
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")))
+    return {plan_id: tuple(names) for plan_id, names in found.items()}
+
+
+def named_cases(entries: list[str]) -> Suite:
+    """Returns the suite of the cases --case names ("PLAN_001::test_name"); a malformed entry, an unknown plan or
+    a case its plan does not have is a configuration error naming it."""
+    for entry in entries:
+        plan_id, _, case = entry.partition("::")
+        if not case:
+            raise ConfigError("--case", None, f"{entry}: name one case as PLAN_ID::case (a whole plan is --plan)")
+        if plan_id not in catalog():
+            raise ConfigError("--case", None, f"{entry}: {plan_id} is not a plan id")
+        if case not in plan_cases().get(plan_id, ()):
+            raise ConfigError("--case", None, f"{entry}: {plan_id} has no case {case} (its cases: "
+                                              f"{', '.join(plan_cases().get(plan_id, ())) or 'none'})")
+    return Suite("--case", "the cases named by --case", "only the cases named on the command line, each with its "
+                 "plan's fixtures; every other case of those plans did not run", tuple(dict.fromkeys(entries)))
 
 
 def plan(plan_id: str) -> PlanEntry:

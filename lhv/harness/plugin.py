@@ -40,6 +40,9 @@ _CASE = pytest.StashKey[CaseEvidence]()
 _OUTCOME = pytest.StashKey[dict]()
 _WAIVED = pytest.StashKey[bool]()
 _PROGRESS = pytest.StashKey["Progress"]()
+_SCOPED = pytest.StashKey[list]()  # the plan items the run's own selection kept, before pytest's -k and -m
+LEFT_OUT = ("left out by pytest's own selection (-k or -m): the plan ran in part, so it cannot pass (to run only some "
+            "cases and be judged on them, name them with --case)")
 OPTION_PREFIX = "--lhv-"  # the plugin's pytest options: --lhv-profile, --lhv-plan, …
 CERTIFICATE_PLANS = ("PLAN_005",)  # the plan that judges the certificate runs when it does not verify
 DEFAULT_JOBS = 4  # plans at once at most: more only adds to the device's load on a small machine
@@ -62,6 +65,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "device (lhv selftest; python -m lhv.device.mutants lists them)")
     _option(group, "plan", action="append", default=[], help="run only this plan (repeatable), e.g. PLAN_002")
     _option(group, "suite", help="run only a suite of verification/catalog.toml, e.g. integration")
+    _option(group, "case", action="append", default=[], help="run only this case (repeatable), e.g. "
+                    "PLAN_002::test_token_expires")
     _option(group, "dialect", choices=DIALECT_NAMES,
                     help="the API dialect of the target, instead of the profile's target.dialect")
     _option(group, "reports-dir", default="reports", help="where reports/<run-id>/ is written")
@@ -112,7 +117,7 @@ def _start_run(config: pytest.Config) -> RunState:
         profile = preflight.run_profile(option.profile, option.dialect)
         chosen = preflight.check_run(profile, plans=option.plan, suite=option.suite, faults=option.fault,
                                      reports_dir=option.reports_dir, run_id=option.run_id,
-                                     target_url=option.target_url, mutants=option.mutant)
+                                     target_url=option.target_url, mutants=option.mutant, cases=option.case)
         trace_map = trace.load_trace(profile) or trace.catalog_trace()  # read once: the record shows these ids
     except ConfigError as exc:
         _exit(str(exc))
@@ -244,7 +249,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     plan_items = [item for item in items if plan_id_of(item)]
     if not plan_items or config.option.collectonly:
         return  # collecting only lists the cases: no run, no record
-    suite = _suite(config.option.suite, plan_items)
+    suite = _suite(config.option.suite, config.option.case, plan_items)
     state = _start_run(config)
     wanted = {p.upper() for p in config.option.plan}
     state.suite = suite
@@ -270,23 +275,41 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         elif profile.target.production and plan in profile.plans.destructive:
             item.add_marker(pytest.mark.skip(reason=preflight.production_refusal(plan, profile.source)))
     state.selected_plans = sorted({plan_id_of(item) for item in items})
-    _start_progress(config, state, items)
+    state.case_order = {item.nodeid: index for index, item in enumerate(items)}
+    config.stash[_SCOPED] = list(items)
 
 
-def _suite(name: str | None, plan_items: list[pytest.Item]) -> catalog.Suite | None:
-    """The suite --suite names; every case it lists must exist in the plans collected (else exit 2)."""
-    if not name:
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Files the cases pytest's own -k or -m left out of a plan in scope as not run, then starts the progress."""
+    config = session.config
+    state, scoped = config.stash.get(_STATE, None), config.stash.get(_SCOPED, None)
+    if state is None or scoped is None:
+        return
+    running = {item.nodeid for item in session.items}
+    for item in scoped:
+        if item.nodeid not in running:
+            state.cases.append(CaseResult(item.nodeid, plan_id_of(item), item.name, _doc(item), verdicts.NOT_RUN,
+                                          LEFT_OUT, 0.0, CaseEvidence()))
+    _start_progress(config, state, [item for item in scoped if item.nodeid in running])
+
+
+def _suite(name: str | None, cases: list[str], plan_items: list[pytest.Item]) -> catalog.Suite | None:
+    """The suite --suite names, or the cases --case names; every case must exist in the plans collected (else
+    exit 2)."""
+    if not name and not cases:
         return None
     try:
-        chosen = catalog.suite(name)
+        chosen = catalog.named_cases(cases) if cases else catalog.suite(name)
     except ConfigError as exc:
-        _exit(f"--suite: {exc.problem}")
+        _exit(f"{'--case' if cases else '--suite'}: {exc.problem}")
     collected = {(plan_id_of(item), getattr(item, "originalname", item.name)) for item in plan_items}
     plans = {plan for plan, _ in collected}
     for entry in chosen.cases:
         plan, _, case = entry.partition("::")
         if plan in plans and case and (plan, case) not in collected:
-            _exit(f"--suite {name}: {entry} names a case {plan} does not have (verification/catalog.toml)")
+            where = "--case" if cases else f"--suite {name}"
+            _exit(f"{where}: {entry} names a case {plan} does not have"
+                  f"{'' if cases else ' (verification/catalog.toml)'}")
     return chosen
 
 
@@ -469,12 +492,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.when == "teardown":
         state = item.config.stash.get(_STATE, None)
         if state is not None:
-            doc = (getattr(item, "function", None).__doc__ or "").strip() if hasattr(item, "function") else ""
-            state.cases.append(CaseResult(item.nodeid, plan, item.name, doc, outcome["verdict"] or verdicts.ERROR,
-                                          outcome["reason"], round(outcome["duration"], 3),
+            state.cases.append(CaseResult(item.nodeid, plan, item.name, _doc(item),
+                                          outcome["verdict"] or verdicts.ERROR, outcome["reason"],
+                                          round(outcome["duration"], 3),
                                           item.stash.get(_CASE, CaseEvidence())))
             _plan_ended(item.config, state, plan)
     return report
+
+
+def _doc(item: pytest.Item) -> str:
+    return (getattr(item, "function", None).__doc__ or "").strip() if hasattr(item, "function") else ""
 
 
 # ---- pytest-html (optional: `pip install lhv[html]`): each case's steps and exchange hashes in its report ---------

@@ -185,7 +185,8 @@ def results(state: RunState) -> dict:
     plans = []
     for plan_id in state.selected_plans:
         entry, ids = catalog.plan(plan_id), trace_map.plan_ids(plan_id)
-        cases = [c for c in state.cases if c.plan_id == plan_id]
+        cases = sorted((c for c in state.cases if c.plan_id == plan_id),
+                       key=lambda c: state.case_order.get(c.nodeid, len(state.case_order)))
         plans.append({
             "id": plan_id, "title": entry.title, "version": entry.version,
             "requirements": list(ids.requirements), "risk_controls": list(ids.risk_controls),

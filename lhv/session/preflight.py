@@ -35,9 +35,14 @@ def run_profile(path: str | None, dialect: str | None) -> Profile:
     return profile
 
 
-def selected_plans(plans: list[str], suite: str | None) -> list[str]:
-    """Returns the plan ids a run selects (--plan, else --suite, else every plan); unknown ids raise ConfigError."""
+def selected_plans(plans: list[str], suite: str | None, cases: list[str] = ()) -> list[str]:
+    """Returns the plan ids a run selects (--case, else --plan, else --suite, else every plan); unknown ids raise
+    ConfigError."""
     known = catalog.catalog()
+    if cases:
+        if plans or suite:
+            raise ConfigError("--case", None, "names its plans itself: give it without --plan or --suite")
+        return list(catalog.named_cases(list(cases)).plan_ids)
     wanted = [p.upper() for p in plans]
     for plan in wanted:
         if plan not in known:
@@ -226,9 +231,9 @@ def tls_refusal(url: str, trusted: ssl.SSLContext, timeout_s: float) -> str | No
 
 
 def check_run(profile: Profile, *, plans: list[str], suite: str | None, faults: list[str], reports_dir: str | Path,
-              run_id: str | None, target_url: str | None, mutants: list[str] = ()) -> list[str]:
+              run_id: str | None, target_url: str | None, mutants: list[str] = (), cases: list[str] = ()) -> list[str]:
     """Runs every check that needs no traffic; returns the selected plans or raises ConfigError."""
-    chosen = selected_plans(plans, suite)
+    chosen = selected_plans(plans, suite, cases)
     check_faults(faults, profile)
     check_mutants(mutants, profile)
     check_run_folder(reports_dir, run_id)

@@ -78,6 +78,7 @@ class RunState:
     test_data: dict[str, list[dict]] = field(default_factory=dict)
     suite: Suite | None = None  # the --suite the run was limited to
     case_totals: dict[str, int] = field(default_factory=dict)  # plan → cases it has, before any selection
+    case_order: dict[str, int] = field(default_factory=dict)  # node id → place in the plans' order (the record's)
     optional_not_run: dict[str, list[str]] = field(default_factory=dict)  # plan → on-request cases not asked for
     trace: TraceMap | None = None  # whose requirement and risk-control ids the record shows (None: the catalog's)
     plan_timings: dict[str, PlanTiming] = field(default_factory=dict)  # plan → when it ran and what it waited for

@@ -13,14 +13,11 @@ By default a record traces plans to the ids of verification/catalog.toml, which 
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from lhv.contract import catalog
@@ -110,7 +107,7 @@ def parse_mapping(raw: bytes, source: str, *, owner: str) -> TraceMap:
     for key in data:
         if key not in ("plans", "cases"):
             raise ConfigError(source, key, "unknown key (a mapping has [plans.PLAN_ID] and [cases.\"PLAN_ID::case\"])")
-    known, cases = catalog.catalog(), plan_cases()
+    known, cases = catalog.catalog(), catalog.plan_cases()
     plans = {}
     for plan_id, entry in _tables(data, "plans", source).items():
         if plan_id not in known:
@@ -156,26 +153,6 @@ def _ids(entry: dict, where: str, source: str) -> Ids:
     if not ids:
         raise ConfigError(source, where, "maps no id: give requirements or risk_controls (or leave it out)")
     return ids
-
-
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-
-
-@cache
-def plan_cases() -> dict[str, frozenset[str]]:
-    """Each plan module's cases (its module-level test functions) by plan id, read without importing the plans."""
-    found: dict[str, set[str]] = defaultdict(set)
-    for resource in resources.files("lhv.plans").iterdir():
-        if not resource.name.endswith(".py"):
-            continue
-        tree = ast.parse(resource.read_text(encoding="utf-8"))
-        plan_id = next((node.value.value for node in tree.body if isinstance(node, ast.Assign)
-                        and any(isinstance(t, ast.Name) and t.id == "PLAN_ID" for t in node.targets)
-                        and isinstance(node.value, ast.Constant)), None)
-        if plan_id:
-            found[plan_id] |= {node.name for node in tree.body if isinstance(node, _FUNCTIONS)
-                               and node.name.startswith("test")}
-    return {plan_id: frozenset(names) for plan_id, names in found.items()}
 
 
 # ---- the record's view: the matrix of ids to plans and cases, and what is not traced -------------------------------
