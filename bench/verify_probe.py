@@ -93,6 +93,7 @@ if __name__ == "__main__":
     time.sleep = _counting_sleep(time.sleep)  # after lhv.core.pacing is imported: the pacer keeps the original
     atexit.register(_write, Path(sys.argv[1]))
     threading.Thread(target=_sample_rss, name="rss-by-plan", daemon=True).start()
-    from lhv.app.cli import main
+    from lhv.app.cli import run
 
-    sys.exit(main(["verify", *sys.argv[2:]]))
+    sys.argv = [sys.argv[0], "verify", *sys.argv[2:]]
+    run()  # as the lhv program runs it

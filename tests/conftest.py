@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import lhv_forkserver
+from tests import fault_rows, lhv_forkserver
 from tests.hostile import hostile_target  # noqa: F401 (fixture: a hostile loopback target)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,7 +36,8 @@ LONG_TESTS_S = (("tests/test_selftest.py::test_quick_selftest_kills_its_sample_a
                 ("tests/test_uptime_probe_command.py::test_two_probers_share_one_postgresql_store", 15.0))
 # ... and a row of the fault matrix, one `lhv verify` of the plans that must catch its fault: the run's own part
 # (start, device, record: the median row of the cheapest plans) plus what a row spends in each plan it runs (the
-# median fault row of the plan, less the run's part; a fault row often ends sooner than a clean run of its plan).
+# median fault row of the plan, less the run's part; a fault row often ends sooner than a clean run of its plan),
+# times the share of the plan's cases the row runs (tests/fault_rows.py).
 ROW_S = 1.4
 PLAN_S = {"PLAN_001": 0.1, "PLAN_002": 7.1, "PLAN_003": 3.0, "PLAN_004": 0.7, "PLAN_005": 0.9, "PLAN_006": 10.5,
           "PLAN_007": 7.1, "PLAN_008": 4.2, "PLAN_009": 2.6, "PLAN_010": 0.4, "PLAN_011": 0.2, "PLAN_012": 0.3,
@@ -96,7 +97,8 @@ def expected_seconds(item: pytest.Item) -> float:
     plans = row_plans(item)
     if plans is None:
         return SLOW_S
-    return ROW_S + sum(PLAN_S.get(plan, max(PLAN_S.values())) for plan in plans)
+    share = fault_rows.case_share(fault_rows.row_of(item), plans)
+    return ROW_S + sum(PLAN_S.get(plan, max(PLAN_S.values())) * share[plan] for plan in plans)
 
 
 def row_plans(item: pytest.Item) -> tuple[str, ...] | None:

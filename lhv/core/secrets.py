@@ -42,6 +42,8 @@ MIN_SECRET = 4  # shorter values are not secrets worth hiding (and would hide or
 MIN_BASE64_PIECE = 8  # a shorter piece of a longer base64 text would match by chance
 _ANCHOR = 8  # forms are found by their first characters, then compared whole
 _PIECE = 6  # the shortest start or end of a form, cut short by an ellipsis, that is redacted
+# A record repeats its keys and short values thousands of times: short texts are redacted once per book state.
+_MEMO_LONGEST, _MEMO_ENTRIES = 512, 65536
 CUT_START = 12  # the shortest start of a form, cut short without an ellipsis, that is redacted (and a leak)
 _ELLIPSIS = re.compile(r"\.\.\.|…")
 _CONSOLE_HOLD = re.compile(r"(?:(?i:bearer)\s*|eyJ|[A-Za-z0-9+/_-]{16,})[A-Za-z0-9+/=_.~$:-]*\Z")
@@ -352,7 +354,8 @@ class SecretBook:
         self._kinds: set[str] = set(BUILTIN_KINDS)
         self._index: _Index | None = None
         self._lock = threading.Lock()
-        self._protectors: dict[tuple[str, tuple[str, ...]], re.Pattern] = {}
+        self._protectors: dict[str, re.Pattern] = {}
+        self._memo: tuple[_Index | None, tuple[str, ...], dict[str, str]] = (None, (), {})
 
     def add(self, value: str | None, kind: str) -> None:
         """Registers a secret (and so every form of it) under a label."""
@@ -385,25 +388,36 @@ class SecretBook:
                 index = self._index = _Index(dict(self._forms), self._kinds)
         return index
 
-    def _protector(self, index: _Index, keep: tuple[str, ...]) -> re.Pattern:
-        key = (index.marker, keep)
-        protector = self._protectors.get(key)
+    def _protector(self, index: _Index) -> re.Pattern:
+        protector = self._protectors.get(index.marker)
         if protector is None:
-            protector = re.compile("(" + "|".join([index.marker, *map(re.escape, keep)]) + ")")
-            self._protectors = {key: protector}  # the last one only: a record's own charts, or none
+            protector = re.compile(f"({index.marker})")
+            self._protectors = {index.marker: protector}  # the last one only
         return protector
 
     def redact(self, text: str, keep: tuple[str, ...] = ()) -> str:
         """Returns text with every form of every secret, bearer tokens, JWTs, password hashes and image data
         replaced; the strings in `keep` (the record's own charts) stay as they are."""
         index = self._current()
+        short = len(text) <= _MEMO_LONGEST
+        if short:
+            memo = self._memo
+            if memo[0] is not index or memo[1] != keep or len(memo[2]) >= _MEMO_ENTRIES:
+                memo = self._memo = (index, keep, {})
+            done = memo[2].get(text)
+            if done is None:
+                done = memo[2][text] = self._redacted(index, text, keep)
+            return done
+        return self._redacted(index, text, keep)
+
+    def _redacted(self, index: _Index, text: str, keep: tuple[str, ...]) -> str:
         if not index.suspects(text):
             return text
-        protector = self._protector(index, keep)
+        protector = self._protector(index)
         while True:
             before = text
             for rule in (index.replace_forms, index.replace_cut, *(rule.replace for rule in _PATTERN_RULES)):
-                parts = protector.split(text)
+                parts = _protected_split(text, protector, keep)
                 parts[::2] = [rule(part) if part else part for part in parts[::2]]
                 text = "".join(parts)
             if text == before:
@@ -434,6 +448,21 @@ class SecretBook:
         return bool(text) and (self._current().continues(text) or _CONSOLE_HOLD.search(text) is not None)
 
 
+def _protected_split(text: str, protector: re.Pattern, keep: tuple[str, ...]) -> list[str]:
+    """Splits text into free and protected pieces, alternating (free first): markers, and the strings kept as they
+    are (a record's own charts: found as literals, since a pattern of them would take long to compile)."""
+    parts: list[str] = []
+    at = 0
+    while True:
+        hits = [(found, kept) for kept in keep if kept and (found := text.find(kept, at)) >= 0]
+        end, kept = min(hits, key=lambda hit: (hit[0], -len(hit[1]))) if hits else (len(text), "")
+        parts += protector.split(text[at:end])
+        if not hits:
+            return parts
+        parts.append(kept)
+        at = end + len(kept)
+
+
 class _PatternRule:
     """Text redacted on sight: a pattern, its replacement, and a cheap test that it may occur."""
 
@@ -449,11 +478,24 @@ class _PatternRule:
         return self.pattern.sub(self.replacement, text) if self.clue(text) else text
 
 
+# Cheap tests first (a record's pages run to megabytes): where the word bearer stands, the pattern is tried there
+# only; a hash needs one of its formats' literal marks; long base64 needs a long run of its characters.
+_BEARER_WORD = re.compile(r"(?i)bearer")
+_HASH_MARKS = ("$argon2", "$2a$", "$2b$", "$2y$", "$scrypt$", "$pbkdf2", "$7$", "pbkdf2_sha", "scrypt$", "bcrypt$",
+               "bcrypt_sha256$", "argon2$", "pbkdf2:sha", "scrypt:")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{200}")
+
+
+def _bearer_stands(text: str) -> bool:
+    return any(_BEARER.match(text, word.start()) for word in _BEARER_WORD.finditer(text))
+
+
 _PATTERN_RULES = (
-    _PatternRule(_BEARER, r"\1[REDACTED token]", lambda text: "bearer" in text.lower()),
-    _PatternRule(_PASSWORD_HASH, "[REDACTED password hash]", lambda text: "$" in text),
+    _PatternRule(_BEARER, r"\1[REDACTED token]", _bearer_stands),
+    _PatternRule(_PASSWORD_HASH, "[REDACTED password hash]", lambda text: any(mark in text for mark in _HASH_MARKS)),
     _PatternRule(_JWT, "[REDACTED token]", lambda text: "eyJ" in text),
-    _PatternRule(_LONG_BASE64, lambda m: image_digest(m.group(0)), lambda text: len(text) >= 200),
+    _PatternRule(_LONG_BASE64, lambda m: image_digest(m.group(0)),
+                 lambda text: len(text) >= 200 and _BASE64_RUN.search(text) is not None),
     _PatternRule(_IMAGE_HEAD, lambda m: f"[image data: {len(m.group(0))} chars, elided]",
                  lambda text: "/9j/" in text or "iVBORw0KGgo" in text),
 )

@@ -212,3 +212,20 @@ def test_a_stream_redacts_a_secret_written_in_pieces_and_flushed_between():
     assert PASSWORD[:7] not in out.getvalue()  # held back: it may be the start of a secret
     stream.drain()
     assert out.getvalue().endswith(PASSWORD[:7])  # at the end it is only what it is
+
+
+def test_a_text_redacted_before_a_secret_was_known_is_redacted_again_after():
+    book = SecretBook()
+    text = "the reply echoed s3cret-Passw0rd! back"
+    assert book.redact(text) == text
+    book.add("s3cret-Passw0rd!", "password")
+    assert book.redact(text) == "the reply echoed [REDACTED password] back"
+
+
+def test_a_kept_chart_between_markers_and_secrets_stays_whole():
+    chart = "data:image/png;base64," + "iVBORw0KGgo" + "A" * 300
+    book = SecretBook()
+    book.add("s3cret-Passw0rd!", "password")
+    text = f"[REDACTED token] s3cret-Passw0rd! <img src=\"{chart}\"> s3cret-Passw0rd! <img src=\"{chart}\">"
+    out = book.redact(text, keep=(chart,))
+    assert out.count(chart) == 2 and "s3cret" not in out and out.count("[REDACTED password]") == 2
