@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from lhv.app import payload_command, selftest
+from lhv.app import payload_command, selftest_command
 from lhv.contract.dialect_names import DIALECT_NAMES
 from lhv.contract.dialects.base import LAYOUTS
 from lhv.core.announce import duration_text
@@ -453,7 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_payload_command.add_parser(commands)
     payload_command.add_parser(commands)
     load_worker.add_parser(commands)
-    selftest.add_parser(commands)
+    selftest_command.add_parser(commands)
 
     record = commands.add_parser("record", help="check, sign, print and compare test-run records "
                                  "(docs/record.md)").add_subparsers(dest="record_command", required=True)

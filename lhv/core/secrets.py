@@ -18,6 +18,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any, TextIO
 from urllib.parse import quote, quote_plus
 
@@ -116,6 +117,11 @@ def _base64_forms(raw: bytes, of: str) -> dict[str, str]:
 
 def encodings(value: str) -> dict[str, str]:
     """Returns every form a secret is looked for in, by name (each form once, under its first name)."""
+    return dict(_encodings(value))
+
+
+@lru_cache(maxsize=1024)
+def _encodings(value: str) -> tuple[tuple[str, str], ...]:
     forms: dict[str, str] = {}
     seen: set[str] = set()
 
@@ -149,7 +155,7 @@ def encodings(value: str) -> dict[str, str]:
             done.add(carrier)
             for name, form in _base64_forms(carrier.encode("utf-8"), of).items():
                 put(name, form)
-    return forms
+    return tuple(forms.items())
 
 
 def _cut_start(form: str, text: str, at: int) -> int:
@@ -248,6 +254,9 @@ class _Index:
             if len(form) > _PIECE:
                 self.by_start.setdefault(form[:_PIECE], []).append(form)
                 self.by_end.setdefault(form[-_PIECE:], []).append(form)
+        # where a piece may stand, found in one pass (looking at every position of a window is slow)
+        self.start_pieces = re.compile(f"(?=(?:{_trie_pattern(self.by_start)}))") if self.by_start else None
+        self.end_pieces = re.compile(f"(?=(?:{_trie_pattern(self.by_end)}))") if self.by_end else None
 
     def suspects(self, text: str) -> bool:
         """Tells whether text may hold anything to redact (a cheap test: most text holds nothing)."""
@@ -319,15 +328,23 @@ class _Index:
         return "".join(out) + text[last:] if out else text
 
     def _piece_before(self, text: str, end: int) -> tuple[int, str] | None:
-        for at in range(max(0, end - self.longest), end - _PIECE + 1):
+        if self.start_pieces is None:
+            return None
+        for piece in self.start_pieces.finditer(text, max(0, end - self.longest), end):  # leftmost first
+            at = piece.start()
             for form in self.by_start.get(text[at:at + _PIECE], ()):
                 if form.startswith(text[at:end]):
                     return at, self.forms[form]
         return None
 
     def _piece_after(self, text: str, start: int) -> tuple[int, str] | None:
-        for end in range(min(len(text), start + self.longest), start + _PIECE - 1, -1):
-            for form in self.by_end.get(text[end - _PIECE:end], ()):
+        if self.end_pieces is None:
+            return None
+        pieces = [piece.start() for piece in self.end_pieces.finditer(text, start, min(len(text),
+                                                                                       start + self.longest))]
+        for at in reversed(pieces):  # the longest first
+            end = at + _PIECE
+            for form in self.by_end.get(text[at:end], ()):
                 if form.endswith(text[start:end]):
                     return end, self.forms[form]
         return None

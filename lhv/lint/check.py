@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from lhv.contract import payloads
+from lhv.contract.payloads import OPERATIONS
 from lhv.device.clinical.shape_common import RequestInvalid, parse_json
 from lhv.device.clinical.validation import ErrorDict
 from lhv.lint.explain import explain
 from lhv.lint.model import FileReport, Problem
 from lhv.lint.paths import file_path
-from lhv.lint.readers import OPERATIONS, BodyReader, detect_dialect, dialects, reader_for
+from lhv.lint.readers import BodyReader, detect_dialect, dialects, reader_for
 from lhv.lint.rules import MAX_BODY_BYTES, contract_errors, image_kind
 
 _PAYLOAD_FILE_KEYS = {"description", "operation", "body", "expect"}

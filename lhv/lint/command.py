@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from lhv.lint.readers import OPERATIONS, dialects
+from lhv.contract.payloads import OPERATIONS
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     """Checks the files and prints the reports; returns the exit code."""
     from lhv.lint.check import check_paths
     from lhv.lint.output import as_json, exit_code, text
+    from lhv.lint.readers import dialects
 
     if args.dialect is not None and args.dialect not in dialects():
         print(f"lhv: check-payload: --dialect {args.dialect}: the linter reads {', '.join(dialects())}",

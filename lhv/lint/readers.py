@@ -21,8 +21,6 @@ from lhv.device.clinical.shape_common import RequestInvalid
 from lhv.device.clinical.validation import ErrorDict, Loc, LocFor, SeverityRequest
 from lhv.lint.paths import Case
 
-OPERATIONS = ("diagnose", "assess_severity")
-
 
 @dataclass(frozen=True)
 class MediaEntry:
