@@ -44,3 +44,30 @@ def test_a_device_whose_harness_was_killed_stops_by_itself():
     finally:
         starter.kill()
         starter.wait()
+
+
+EARLY = """
+import os, sys
+from pathlib import Path
+from lhv.session import target
+from lhv.session.profile import embedded_profile
+target.start_device_early(embedded_profile())
+early = target._early
+print(early.process.pid, early.settings.state_dir, flush=True)
+if sys.argv[1] == "take":
+    opened = target.open_target(embedded_profile())
+    assert opened.device.process.pid == early.process.pid and target._early is None
+    print("taken", flush=True)
+    opened.stop()
+"""
+
+
+@pytest.mark.parametrize("ending", ["left", "take"])
+def test_a_device_started_early_is_taken_by_the_run_or_stopped_with_its_folder_at_exit(ending):
+    done = subprocess.run([sys.executable, "-c", EARLY, ending], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "LHV_TESTS_SUBPROCESS": "1"})
+    assert done.returncode == 0, done.stderr
+    pid, state_dir = done.stdout.split()[:2]
+    assert ("taken" in done.stdout) == (ending == "take")
+    assert not _alive(int(pid)), "the device outlived the process that started it early"
+    assert not os.path.exists(state_dir), "the early device's folder (its credentials) was left behind"

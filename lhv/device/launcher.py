@@ -47,8 +47,46 @@ def spawn(settings_file: Path, ready_file: Path, output: BinaryIO) -> subprocess
                             stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
 
-def start_device(settings: DeviceSettings) -> RunningDevice:
-    """Starts a device with these settings; raises TargetError if it does not come up."""
+@dataclass
+class StartingDevice:
+    """A device process that was started and may not be ready yet."""
+
+    settings: DeviceSettings
+    process: subprocess.Popen
+    output: BinaryIO
+    ready_file: Path
+    deadline: float
+
+    def ready(self) -> RunningDevice:
+        """Waits until the device serves; raises TargetError if it does not come up (no process is left behind)."""
+        state = Path(self.settings.state_dir)
+        try:
+            while not self.ready_file.exists():
+                if self.process.poll() is not None or time.monotonic() > self.deadline:
+                    tail = (state / "device.out").read_text(errors="replace")[-800:]
+                    raise TargetError(f"the reference device did not start (exit {self.process.poll()}): "
+                                      f"{tail.strip()}")
+                time.sleep(0.05)
+        except BaseException:  # not started, timed out or interrupted
+            self.cancel()
+            raise
+        finally:
+            self.output.close()
+        info = json.loads(self.ready_file.read_text())
+        return RunningDevice(info["https_url"], info["http_url"], Path(info["ca_cert"]),
+                             json.loads(Path(info["credentials_file"]).read_text()),
+                             Path(info["log_file"]), Path(info["database"]), state, self.process)
+
+    def cancel(self) -> None:
+        """Stops the process, started or not."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.output.close()
+
+
+def begin_device(settings: DeviceSettings) -> StartingDevice:
+    """Starts a device with these settings and returns without waiting for it."""
     state = Path(settings.state_dir)
     state.mkdir(parents=True, exist_ok=True)
     settings_file, ready_file = state / "settings.json", state / "ready.json"
@@ -56,20 +94,9 @@ def start_device(settings: DeviceSettings) -> RunningDevice:
     ready_file.unlink(missing_ok=True)
     output = (state / "device.out").open("wb")
     process = spawn(settings_file, ready_file, output)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    try:
-        while not ready_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = (state / "device.out").read_text(errors="replace")[-800:]
-                raise TargetError(f"the reference device did not start (exit {process.poll()}): {tail.strip()}")
-            time.sleep(0.05)
-    except BaseException:  # not started, timed out or interrupted: no device process is left behind
-        process.kill()
-        process.wait()
-        raise
-    finally:
-        output.close()
-    info = json.loads(ready_file.read_text())
-    return RunningDevice(info["https_url"], info["http_url"], Path(info["ca_cert"]),
-                         json.loads(Path(info["credentials_file"]).read_text()),
-                         Path(info["log_file"]), Path(info["database"]), state, process)
+    return StartingDevice(settings, process, output, ready_file, time.monotonic() + START_TIMEOUT_S)
+
+
+def start_device(settings: DeviceSettings) -> RunningDevice:
+    """Starts a device with these settings; raises TargetError if it does not come up."""
+    return begin_device(settings).ready()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import ssl
@@ -17,7 +18,7 @@ from lhv.core.http import RecordingClient, Reply
 from lhv.core.pacing import RatePacer, budgets_for
 from lhv.core.secrets import SECRETS
 from lhv.device.faults import fault_named
-from lhv.device.launcher import RunningDevice, start_device
+from lhv.device.launcher import RunningDevice, StartingDevice, begin_device, start_device
 from lhv.device.mutants import mutated_settings
 from lhv.device.settings import DeviceSettings
 from lhv.session.preflight import check_mutants, trust_context
@@ -186,6 +187,78 @@ def _plain_http_of(https_url: str) -> str:
     return urlunsplit(("http", f"[{host}]" if ":" in host else host, parts.path.rstrip("/"), "", ""))
 
 
+def _device_settings(profile: Profile, faults: tuple[str, ...], mutants: tuple[str, ...],
+                     state: Path) -> DeviceSettings:
+    """The embedded device's settings for a run with this profile, faults and mutants (ConfigError: a bad name)."""
+    for fault in faults:
+        try:
+            fault_named(fault)
+        except KeyError as exc:
+            raise ConfigError("--fault", fault, exc.args[0]) from None
+    check_mutants(mutants, profile)
+    settings = DeviceSettings(state_dir=str(state), token_lifetime_seconds=profile.auth.token_lifetime_seconds,
+                              lockout_threshold=profile.auth.lockout_threshold,
+                              lockout_seconds=profile.auth.lockout_seconds, dialect=profile.target.dialect,
+                              anonymous_limit=profile.limits.anonymous_requests,
+                              authenticated_limit=profile.limits.authenticated_requests,
+                              rate_window_seconds=profile.limits.window_seconds,
+                              probe_timeout_seconds=profile.uptime.timeout_seconds,
+                              max_body_bytes=profile.limits.max_body_bytes,
+                              v1_body_sites=profile.severity.v1_body_sites,
+                              routes=profile.routes.resolved(),  # the device serves the profile's layout (at its root)
+                              faults=[f for f in faults if not fault_named(f).is_evidence],  # the device runs clean
+                              mutants=list(mutants))
+    return mutated_settings(settings)  # a number mutant moves the device's number; the profile keeps its own
+
+
+_early: StartingDevice | None = None  # the embedded device started while pytest collects the plans
+
+
+def start_device_early(profile: Profile, *, faults: tuple[str, ...] = (), mutants: tuple[str, ...] = ()) -> None:
+    """Starts the embedded device now (lhv verify, before pytest collects the plans: the device boots meanwhile);
+    open_target takes it when its settings are the run's, and a device never taken is stopped at exit."""
+    global _early
+    if not profile.target.embedded or _early is not None:
+        return
+    state = Path(tempfile.mkdtemp(prefix="lhv-device-"))
+    try:
+        _early = begin_device(_device_settings(profile, faults, mutants, state))
+    except BaseException:
+        shutil.rmtree(state, ignore_errors=True)
+        raise
+    atexit.register(_discard_early)
+
+
+def _discard_early() -> None:
+    global _early
+    early, _early = _early, None
+    if early is not None:
+        early.cancel()
+        shutil.rmtree(early.settings.state_dir, ignore_errors=True)  # it holds the run's passwords
+
+
+def _started_device(profile: Profile, faults: tuple[str, ...], mutants: tuple[str, ...],
+                    workdir: Path | None) -> RunningDevice:
+    """The embedded device for this run: the one started early when its settings are these, else a new one."""
+    global _early
+    early = _early
+    if early is not None and workdir is None:
+        if _device_settings(profile, faults, mutants, Path(early.settings.state_dir)) == early.settings:
+            _early = None
+            try:
+                return early.ready()
+            except BaseException:
+                shutil.rmtree(early.settings.state_dir, ignore_errors=True)
+                raise
+        _discard_early()
+    state = Path(tempfile.mkdtemp(prefix="lhv-device-", dir=workdir))
+    try:
+        return start_device(_device_settings(profile, faults, mutants, state))
+    except BaseException:
+        shutil.rmtree(state, ignore_errors=True)  # an interrupted or failed start leaves no credentials behind
+        raise
+
+
 def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path | None = None,
                 target_url: str | None = None, mutants: tuple[str, ...] = ()) -> Target:
     """Connects to the profile's target, starting the embedded device when the profile says so."""
@@ -202,31 +275,7 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), workdir: Path
         target = Target(profile, dialect, base, http_url, ctx, ca)
         check_routes_served(target)
         return target
-    for fault in faults:
-        try:
-            fault_named(fault)
-        except KeyError as exc:
-            raise ConfigError("--fault", fault, exc.args[0]) from None
-    check_mutants(mutants, profile)
-    state = Path(tempfile.mkdtemp(prefix="lhv-device-", dir=workdir))
-    settings = DeviceSettings(state_dir=str(state), token_lifetime_seconds=profile.auth.token_lifetime_seconds,
-                              lockout_threshold=profile.auth.lockout_threshold,
-                              lockout_seconds=profile.auth.lockout_seconds, dialect=profile.target.dialect,
-                              anonymous_limit=profile.limits.anonymous_requests,
-                              authenticated_limit=profile.limits.authenticated_requests,
-                              rate_window_seconds=profile.limits.window_seconds,
-                              probe_timeout_seconds=profile.uptime.timeout_seconds,
-                              max_body_bytes=profile.limits.max_body_bytes,
-                              v1_body_sites=profile.severity.v1_body_sites,
-                              routes=route_map,  # the device serves the profile's layout (at its root)
-                              faults=[f for f in faults if not fault_named(f).is_evidence],  # the device runs clean
-                              mutants=list(mutants))
-    settings = mutated_settings(settings)  # a number mutant moves the device's number; the profile keeps its own
-    try:
-        device = start_device(settings)
-    except BaseException:
-        shutil.rmtree(state, ignore_errors=True)  # an interrupted or failed start leaves no credentials behind
-        raise
+    device = _started_device(profile, faults, mutants, workdir)
     for label, (user_env, password_env) in EMBEDDED_ENV.items():
         os.environ[user_env] = device.credentials[label]["username"]
         os.environ[password_env] = device.credentials[label]["password"]
