@@ -111,7 +111,7 @@ def test_plain_pytest_takes_the_suite_option_and_an_unknown_suite_exits_2(tmp_pa
     command = [sys.executable, "-m", "pytest", "--pyargs", "lhv.plans", "-p", "no:cacheprovider"]
     unknown = subprocess.run(command + ["--lhv-reports-dir", str(tmp_path / "unknown"), "--lhv-suite", "no-such-suite"],
                              capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert unknown.returncode == 2 and "no such suite (known: integration)" in unknown.stdout + unknown.stderr
+    assert unknown.returncode == 2 and "no such suite (known: integration, fuzzing)" in unknown.stdout + unknown.stderr
     done = subprocess.run(command + ["--lhv-reports-dir", str(tmp_path / "reports"), "--lhv-suite", "integration",
                                      "--lhv-plan", "IVCL"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -73,7 +73,7 @@ def test_every_plan_passes_with_the_release_layout_and_uses_only_its_routes(lhv,
 
 @pytest.mark.parametrize(("fault", "dialect"), FAULTS)
 def test_a_fault_is_caught_against_the_remapped_device(lhv, tmp_path, fault, dialect):
-    _caught(lhv, fault_named(fault), "--profile", str(_layout_profile(tmp_path, dialect)))
+    _caught(lhv, fault_named(fault), f"{dialect}:{fault}", "--profile", str(_layout_profile(tmp_path, dialect)))
 
 
 def test_a_device_with_the_layout_and_a_profile_with_the_defaults_is_a_target_error(lhv, tmp_path):

@@ -45,6 +45,24 @@ def test_a_burst_plans_quiet_client_stays_quiet_while_other_plans_run(lhv):
 
 
 @pytest.mark.slow
+def test_a_plan_that_gives_up_what_it_holds_lets_waiting_plans_start_before_it_ends(lhv):
+    """PLAN_018 holds the device's load alone until its window and soak are over; PLAN_001 starts then, while
+    PLAN_018 still judges, and the record says when and why PLAN_018 gave it up."""
+    run = lhv("--plan", "PLAN_018", "--plan", "PLAN_001")
+    assert run.code == 0, run.output[-3000:]
+    plans = {plan["id"]: plan for plan in run.results["plans"]}
+    uptime, login = _interval(plans["PLAN_018"]["ran"]), _interval(plans["PLAN_001"]["ran"])
+    assert "gave up what it held" in plans["PLAN_018"]["ran"]["text"]
+    judge = plans["PLAN_018"]["cases"][0]["steps"][-1]
+    assert any("holds nothing other plans need" in line for line in judge["actual"]), judge["actual"]
+    assert judge["started"] - 0.002 <= login[0] < uptime[1], f"PLAN_001 ran {login}, PLAN_018 {uptime}, judging from " \
+                                                     f"{judge['started']}"
+    window = plans["PLAN_018"]["cases"][0]["steps"][1]
+    window_end = window["started"] + window["duration_s"] - 0.002  # the record's times are in milliseconds
+    assert login[0] >= window_end, "PLAN_001 started during PLAN_018's live window"
+
+
+@pytest.mark.slow
 def test_serial_keeps_plan_order_one_plan_at_a_time(lhv):
     """--serial runs the plans one after the other in plan order, and the record says so."""
     run = lhv("--plan", "PLAN_010", "--plan", "PLAN_004", "--plan", "PLAN_001", "--serial")

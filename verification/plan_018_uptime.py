@@ -87,6 +87,7 @@ def test_availability_over_the_window_meets_the_target(target, load, step, lhv_r
                   expect=f"every kind up in at least {target_pct} of its intervals and of its probes, with coverage "
                          f"of at least {uptime.min_coverage:.0%}; at least {target_pct} of any soak's requests "
                          "succeeded") as record:
+            step.release("its window and soak are over: the judgement reads the probe store and sends no request")
             if refusal:
                 step.note(f"no soak: {refusal}")
             judgement = judge_and_attach(store, window, store_label, target, lhv_run, folder, record)

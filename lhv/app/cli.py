@@ -72,11 +72,6 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
             load_report(args.scanner_report)  # a report that cannot be read is a usage error, before any traffic
         except ConfigError as exc:
             return _usage(f"--scanner-report: {exc}")
-    if not {"--collect-only", "--co", "-h", "--help"} & set(extra):
-        from lhv.session.target import start_device_early
-
-        # the embedded device boots while pytest collects the plans; the run takes it when its settings match
-        start_device_early(profile, faults=tuple(args.fault), mutants=tuple(getattr(args, "mutant", [])))
     argv = ["--pyargs", "lhv.plans", "-q", "-p", "no:cacheprovider", "--strict-markers",
             "--lhv-reports-dir", args.reports_dir,
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # lhv itself is imported before pytest starts
@@ -103,7 +98,18 @@ def _verify(args: argparse.Namespace, extra: list[str]) -> int:
     refused = _pytest_refuses(argv + extra) if extra else None
     if refused:
         return _usage(f"{refused} (arguments after the lhv options go to pytest)")
-    code = int(pytest.main(argv + extra))
+    from lhv.session import interrupts
+
+    restore_signals = interrupts.hold()  # a signal from here on aborts the run with its record, once it has one
+    try:
+        if not {"--collect-only", "--co", "-h", "--help"} & set(extra):
+            from lhv.session.target import start_device_early
+
+            # the embedded device boots while pytest collects the plans; the run takes it when its settings match
+            start_device_early(profile, faults=tuple(args.fault), mutants=tuple(getattr(args, "mutant", [])))
+        code = int(pytest.main(argv + extra))
+    finally:
+        restore_signals()
     return code if code in (0, 1, 2) else EXIT_USAGE
 
 

@@ -26,7 +26,7 @@ from lhv.core.evidence import CURRENT_CASE, CaseEvidence
 from lhv.core.http import CertificateRejected
 from lhv.core.secrets import SECRETS, install_console_redaction
 from lhv.fuzz.document import document_for
-from lhv.harness.scheduler import RUNNING_PLAN, run_concurrently
+from lhv.harness.scheduler import RUNNING_PLAN, release_claims, run_concurrently
 from lhv.harness.steps import StepRecorder
 from lhv.session import estimate, interrupts, preflight, trace, verdicts
 from lhv.session.accounts import Accounts
@@ -445,7 +445,8 @@ def step(request: pytest.FixtureRequest) -> StepRecorder:
     state, plan = request.config.stash.get(_STATE, None), plan_id_of(request.node)
     if state is None or not plan:
         return StepRecorder(case)
-    return StepRecorder(case, state.record_dir / "attachments" / plan, partial(state.add_test_data, plan))
+    return StepRecorder(case, state.record_dir / "attachments" / plan, partial(state.add_test_data, plan),
+                        release=release_claims)
 
 
 @pytest.hookimpl(wrapper=True)

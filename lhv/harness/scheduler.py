@@ -162,12 +162,27 @@ def _private_fixtures(items: list[pytest.Item]) -> None:
             definitions[name] = tuple(private(definition) for definition in chain)
 
 
+HOLDS_NOTHING = Claims(alone=frozenset(), shared=frozenset())
+_releasing: Callable[[str, str], None] | None = None  # set while plans run at the same time
+
+
+def release_claims(reason: str) -> bool:
+    """Lets the running plan give up what it holds for the rest of its run; False when plans run one at a time."""
+    plan, releasing = RUNNING_PLAN.get(), _releasing
+    if not plan or releasing is None:
+        return False
+    releasing(plan, reason)
+    return True
+
+
 def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.Item]],
                      claims: dict[str, Claims], jobs: int, timings: dict[str, PlanTiming],
                      expected: dict[str, float], broken: Callable[[str, BaseException], None]) -> None:
     """Runs each plan's items in a thread of its own, at most jobs plans at once, never two whose claims conflict;
     expected (plan → seconds) puts the longest of equal standing first. A plan thread that breaks outside its cases
     (pytest or the harness itself) is reported to broken and stops the run: its plan's other cases never ran."""
+    global _releasing
+    claims = dict(claims)  # a plan that gives up what it holds changes its entry here, not the caller's
     main = _set_up_session(session, [items[0] for items in plan_items.values()])
     for items in plan_items.values():
         _private_fixtures(items)
@@ -213,14 +228,29 @@ def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.
             running[plan] = threading.Thread(target=run_plan, args=(plan,), name=f"lhv-{plan}", daemon=True)
             running[plan].start()
 
-    with _thread_safe_pytest(session, stacks):
-        while waiting or running:
-            with changed:
-                start_what_may_start()
-                if waiting or running:
-                    changed.wait(POLL_S)
+    def release(plan: str, reason: str) -> None:
+        with changed:
+            claims[plan] = HOLDS_NOTHING
+            timings[plan].released, timings[plan].released_because = time.time(), reason
+            changed.notify_all()
+
+    _releasing = release
+    try:
+        with _thread_safe_pytest(session, stacks):
+            _run_until_done(waiting, running, changed, start_what_may_start)
+    finally:
+        _releasing = None
     # the session's fixtures are torn down at the session's end (pytest's runner does it), as after a serial run
     if session.shouldfail:
         raise session.Failed(session.shouldfail)
     if session.shouldstop:
         raise session.Interrupted(session.shouldstop)
+
+
+def _run_until_done(waiting: list[str], running: dict, changed: threading.Condition,
+                    start_what_may_start: Callable[[], None]) -> None:
+    with changed:
+        while waiting or running:
+            start_what_may_start()
+            if waiting or running:
+                changed.wait(POLL_S)

@@ -17,8 +17,10 @@ class StepRecorder:
     """Numbers steps and gives each a verdict from how it ended."""
 
     def __init__(self, case: CaseEvidence, attachments: Path | None = None,
-                 test_data: Callable[[Path, str], None] | None = None):
+                 test_data: Callable[[Path, str], None] | None = None,
+                 release: Callable[[str], bool] | None = None):
         self.case = case
+        self._release = release  # gives up the plan's claims when plans run at the same time (the scheduler)
         self._attachments = attachments  # the record's attachments/<plan>/ folder; None outside a run
         self._test_data = test_data  # lists a data file in the plan's test data (RunState.add_test_data)
 
@@ -59,6 +61,12 @@ class StepRecorder:
     def wait(self, seconds: float, reason: str) -> None:
         """Waits (never a negative time), announcing a long wait with its reason on the console."""
         announce.sleep(seconds, reason)
+
+    def release(self, reason: str) -> None:
+        """Gives up what the plan holds (lhv.session.claims) for the rest of the plan, whose remaining steps send no
+        request: plans waiting for it may start. The running step notes it."""
+        if self._release is not None and self._release(reason):
+            self.note(f"from here on the plan holds nothing other plans need ({reason}): those waiting for it started")
 
     def uses(self, path: Path, description: str) -> None:
         """Lists a data file the plan used, with its SHA-256, in the plan's test data."""

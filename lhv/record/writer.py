@@ -167,6 +167,8 @@ def _ran(state: RunState, plan_id: str) -> dict | None:
     if queued >= 0.05:
         text += f", after waiting {queued:.1f} s for " + (", ".join(timing.waited_for) or "a free place") + \
             " (what they held conflicts with what this plan holds)"
+    if timing.released:
+        text += f"; it gave up what it held {timing.released - timing.started:.1f} s in ({timing.released_because})"
     return {"started_utc": _utc(timing.started), "ended_utc": _utc(ended),
             "wall_s": round(max(0.0, ended - timing.started), 3), "queued_s": queued,
             "waited_for": list(timing.waited_for), "claims": timing.claims, "text": text}

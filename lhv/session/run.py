@@ -45,6 +45,8 @@ class PlanTiming:
     ended: float = 0.0
     waited_for: list[str] = field(default_factory=list)
     claims: str = ""  # what the plan held while it ran (lhv.session.claims)
+    released: float = 0.0  # when the plan gave up what it held before its end (0: it held it to the end)
+    released_because: str = ""
 
     @property
     def queued_s(self) -> float:
