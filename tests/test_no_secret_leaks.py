@@ -90,8 +90,16 @@ def _run(tmp_path, capfd, monkeypatch, *args: str, accounts: int) -> tuple[int, 
 
 
 def test_a_whole_run_leaks_no_secret(tmp_path, capfd, monkeypatch):
+    """The clean device passes every plan in the plan dialect (the fault matrix's clean row of that dialect: one
+    whole run serves both), and no artefact or console line of the run holds a secret."""
     code, record, console, secrets = _run(tmp_path, capfd, monkeypatch, accounts=6)
-    assert code == 0, console
+    results = json.loads((record / "results.json").read_text(encoding="utf-8"))
+    reasons = [f"{plan['id']} {case['name']}: {case['verdict']}: {case['reason']}" for plan in results["plans"]
+               for case in plan["cases"] if case["verdict"] != "passed"]
+    assert code == 0, "\n".join(reasons) or console
+    assert results["target"]["dialect"] == "plan"
+    verdicts = {plan["id"]: plan["verdict"] for plan in results["plans"]}
+    assert len(verdicts) == 19 and set(verdicts.values()) == {"passed"}, verdicts
     assert run_leaks(record.parent, console, secrets) == []
 
 
