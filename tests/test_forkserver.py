@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow  # the machinery of the end-to-end runs, which are
 # A pytest plugin the run loads from its working directory (sys.path[0] under -m): what the process looks like
 # once pytest has started, where a forked child could differ from a fresh one.
 STATE_PLUGIN = '''
-import json, os, signal, sys, threading, warnings
+import json, os, re, signal, sys, threading, warnings
 
 def rooted_globals():
     """Module globals that hold the working folder: what an import computed from the cwd (hypothesis's storage)."""
@@ -44,8 +44,8 @@ def pytest_configure(config):
     state = {"argv": sys.argv, "main": [main.__name__, main.__file__, sys.modules.get("__mp_main__") is main],
              "cwd": os.getcwd(), "path": sys.path, "meta_path": [type(f).__name__ for f in sys.meta_path],
              "environ": sorted(k for k in os.environ if k != "PYTEST_CURRENT_TEST"),
-             "signals": {s.name: repr(signal.getsignal(s)) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE,
-                                                                    signal.SIGHUP, signal.SIGCHLD)},
+             "signals": {s.name: re.sub(r" at 0x[0-9a-f]+", "", repr(signal.getsignal(s)))  # a handler, not its address
+                         for s in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGHUP, signal.SIGCHLD)},
              "threads": [t.name for t in threading.enumerate()], "streams": streams,
              "stdin": os.readlink("/proc/self/fd/0"),
              "warnings": [[a, str(getattr(m, "pattern", m)), c.__name__, str(getattr(d, "pattern", d)), n]
