@@ -71,3 +71,25 @@ def test_a_device_started_early_is_taken_by_the_run_or_stopped_with_its_folder_a
     assert ("taken" in done.stdout) == (ending == "take")
     assert not _alive(int(pid)), "the device outlived the process that started it early"
     assert not os.path.exists(state_dir), "the early device's folder (its credentials) was left behind"
+
+
+GONE_AT_ONCE = """
+import os, tempfile
+from lhv.device.launcher import begin_device
+from lhv.device.settings import DeviceSettings
+starting = begin_device(DeviceSettings(state_dir=tempfile.mkdtemp(prefix="lhv-orphan-")))
+print(starting.process.pid, flush=True)
+os._exit(0)  # gone before the device has even imported its server
+"""
+
+
+def test_a_device_whose_harness_is_gone_before_the_device_has_started_stops_by_itself():
+    env = {**os.environ, "LHV_TESTS_SUBPROCESS": "1"}
+    done = subprocess.run([sys.executable, "-c", GONE_AT_ONCE], capture_output=True, text=True, env=env, timeout=60)
+    device = int(done.stdout)
+    deadline = time.monotonic() + 60
+    while _alive(device) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if _alive(device):
+        os.kill(device, signal.SIGKILL)
+        pytest.fail("the device kept running after the process that started it was gone")

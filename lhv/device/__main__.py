@@ -7,8 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from lhv.device.server import serve
-from lhv.device.settings import DeviceSettings
+from lhv.device.launcher import PARENT_ENV
 
 ORPHAN_POLL_S = 0.5
 ORPHAN_GRACE_S = 5.0
@@ -27,7 +26,11 @@ def stop_when_orphaned(parent: int) -> None:
 
 
 if __name__ == "__main__":
-    stop_when_orphaned(os.getppid())
+    # before the device's imports (half a second): a parent killed meanwhile must not leave the device running
+    stop_when_orphaned(int(os.environ.get(PARENT_ENV) or os.getppid()))
+    from lhv.device.server import serve
+    from lhv.device.settings import DeviceSettings
+
     serve(DeviceSettings.load(Path(sys.argv[1])), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
     # Stopped: the log and the database were written through as the device ran, and nothing is left to finalise;
     # tearing down the interpreter's modules would keep every stop waiting a quarter of a second more.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from lhv.core.errors import TargetError
 from lhv.device.settings import DeviceSettings
 
 START_TIMEOUT_S = 60
+PARENT_ENV = "LHV_DEVICE_PARENT"  # the pid of the process that started the device: it stops once that one is gone
 
 
 @dataclass
@@ -44,7 +46,8 @@ def spawn(settings_file: Path, ready_file: Path, output: BinaryIO) -> subprocess
     """Starts `python -m lhv.device SETTINGS READY`, its output into output."""
     # the harness's own tests put a fork of a preloaded device process here (tests/forked_device.py)
     return subprocess.Popen([sys.executable, "-m", "lhv.device", str(settings_file), str(ready_file)],
-                            stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                            stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            env={**os.environ, PARENT_ENV: str(os.getpid())})
 
 
 @dataclass
