@@ -16,24 +16,26 @@ REPO = Path(__file__).resolve().parents[1]
 # The longest tests start first: xdist's worksteal hands each worker a contiguous half of the collection and lets an
 # idle worker take the queued end of another's, so a long test queued last would run alone at the end. What a test
 # takes, in wall seconds as measured in one whole run (scripts/test's flags, forked runs, 2 workers on 2 shared cores
-# at a load average of 3.3, 2026-12-06): single tests by node id (none of their modules has a module-scoped fixture
-# their order could split), ...
-LONG_TESTS_S = (("tests/test_selftest.py::test_quick_selftest_kills_its_sample_and_prints_the_score_last", 114.0),
-                ("tests/test_no_secret_leaks.py::test_a_whole_run_leaks_no_secret", 95.0),
-                ("tests/test_fault_matrix.py::test_clean_device_passes_every_plan", 84.0),
+# at a load average of 1.6, 2026-12-06, after fault rows ran only their killing cases): single tests by node id (none
+# of their modules has a module-scoped fixture their order could split), ...
+LONG_TESTS_S = (("tests/test_selftest.py::test_quick_selftest_kills_its_sample_and_prints_the_score_last", 64.0),
+                ("tests/test_no_secret_leaks.py::test_a_whole_run_leaks_no_secret", 56.0),
+                ("tests/test_fault_matrix.py::test_clean_device_passes_every_plan", 50.0),
                 ("tests/test_route_layouts.py::test_every_plan_passes_with_the_release_layout_and_uses_only_its_r"
-                 "outes", 82.0),
-                ("tests/test_hostile_targets.py::test_no_plan_passes_against_a_hostile_target[huge]", 33.0),
+                 "outes", 50.0),
+                ("tests/test_hostile_targets.py::test_no_plan_passes_against_a_hostile_target[huge]", 28.0),
+                ("tests/test_scheduler.py::test_a_burst_plans_quiet_client_stays_quiet_while_other_plans_run", 21.0),
                 ("tests/test_forkserver.py::test_a_run_over_its_time_is_killed_with_its_device", 20.0),
-                ("tests/test_hostile_targets.py::test_no_plan_passes_against_a_hostile_target[yes-man]", 20.0),
-                ("tests/test_plan_019_commands.py::test_a_time_budget_that_runs_out_before_the_cases_ends_the_fuzzi"
-                 "ng_in_a_verdict_not_an_error", 19.0),
-                ("tests/test_plan_019_commands.py::test_lhv_fuzz_runs_only_the_fuzzing_with_the_hunt_budget_and_seed",
-                 18.0),
-                ("tests/test_hostile_targets.py::test_no_plan_passes_against_a_hostile_target[malformed-json]", 18.0),
-                ("tests/test_hostile_targets.py::test_no_plan_passes_against_a_hostile_target[echoing]", 17.0),
-                ("tests/test_progress.py::test_the_run_starts_by_printing_its_expected_duration", 16.0),
-                ("tests/test_uptime_probe_command.py::test_two_probers_share_one_postgresql_store", 15.0))
+                ("tests/test_hostile_targets.py::test_no_plan_passes_against_a_hostile_target[yes-man]", 17.0),
+                ("tests/test_hostile_targets.py::test_no_plan_passes_against_a_hostile_target[malformed-json]", 17.0),
+                ("tests/test_hostile_targets.py::test_no_plan_passes_against_a_hostile_target[echoing]", 16.5),
+                ("tests/test_progress.py::test_each_plan_line_is_printed_as_its_plan_ends_and_not_again_at_the_end",
+                 14.0),
+                ("tests/test_progress.py::test_the_run_starts_by_printing_its_expected_duration", 12.0),
+                ("tests/test_locust_distributed.py::test_a_missing_worker_ends_the_burst_within_its_bound_naming_who_j"
+                 "oined", 12.0),
+                ("tests/test_scheduler.py::test_a_plan_that_gives_up_what_it_holds_lets_waiting_plans_start_before_it"
+                 "_ends", 10.0))
 # ... and a row of the fault matrix, one `lhv verify` of the plans that must catch its fault: the run's own part
 # (start, device, record: the median row of the cheapest plans) plus what a row spends in each plan it runs (the
 # median fault row of the plan, less the run's part; a fault row often ends sooner than a clean run of its plan),
