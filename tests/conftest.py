@@ -16,8 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 # The longest tests start first: xdist's worksteal hands each worker a contiguous half of the collection and lets an
 # idle worker take the queued end of another's, so a long test queued last would run alone at the end. What a test
 # takes, in wall seconds as measured in one whole run (scripts/test's flags, forked runs, 2 workers on 2 shared cores
-# at a load average of 1.6, 2026-12-06, after fault rows ran only their killing cases): single tests by node id (none
-# of their modules has a module-scoped fixture their order could split), ...
+# at a load average of 1.6, 2026-12-06, after fault rows ran only their killing cases): single tests by node id, or a
+# whole module whose tests share a module-scoped run (listed apart, they went to different workers, each making the
+# run again, one of them last of all), ...
 LONG_TESTS_S = (("tests/test_selftest.py::test_quick_selftest_kills_its_sample_and_prints_the_score_last", 64.0),
                 ("tests/test_no_secret_leaks.py::test_a_whole_run_leaks_no_secret", 56.0),
                 ("tests/test_fault_matrix.py::test_clean_device_passes_every_plan", 50.0),
@@ -29,9 +30,7 @@ LONG_TESTS_S = (("tests/test_selftest.py::test_quick_selftest_kills_its_sample_a
                 ("tests/test_hostile_targets.py::test_no_plan_passes_against_a_hostile_target[yes-man]", 17.0),
                 ("tests/test_hostile_targets.py::test_no_plan_passes_against_a_hostile_target[malformed-json]", 17.0),
                 ("tests/test_hostile_targets.py::test_no_plan_passes_against_a_hostile_target[echoing]", 16.5),
-                ("tests/test_progress.py::test_each_plan_line_is_printed_as_its_plan_ends_and_not_again_at_the_end",
-                 14.0),
-                ("tests/test_progress.py::test_the_run_starts_by_printing_its_expected_duration", 12.0),
+                ("tests/test_progress.py::", 14.0),  # the whole module: four tests read one module-scoped run
                 ("tests/test_locust_distributed.py::test_a_missing_worker_ends_the_burst_within_its_bound_naming_who_j"
                  "oined", 12.0),
                 ("tests/test_scheduler.py::test_a_plan_that_gives_up_what_it_holds_lets_waiting_plans_start_before_it"
