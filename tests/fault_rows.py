@@ -60,24 +60,16 @@ def case_share(row: str, plans: Iterable[str]) -> dict[str, float]:
 
 
 def killing_cases(results: Mapping[str, Any], plans: Iterable[str], named: set[str]) -> dict[str, list[str]]:
-    """Plan → the cases in which a named check failed (as a step's check, inside one's detail, or in a failed case's
-    reason), in the record's order."""
-    from lhv.app.clauses import _NAMED
+    """Plan → the cases in which a named check failed (lhv.app.clauses.case_failed_checks), in the record's order."""
+    from lhv.app.clauses import case_failed_checks
 
-    caught: dict[str, list[str]] = {}
     wanted = set(plans)
+    caught: dict[str, list[str]] = {}
     for plan in results.get("plans", []):
-        if plan["id"] not in wanted:
-            continue
-        for case in plan.get("cases", []):
-            names = {check["name"] for step in case.get("steps", []) for check in step.get("checks", [])
-                     if not check.get("passed")}
-            names |= {inner for step in case.get("steps", []) for check in step.get("checks", [])
-                      if not check.get("passed") for inner in _NAMED.findall(check.get("detail") or "")}
-            if case.get("verdict") == "failed":
-                names |= set(_NAMED.findall(case.get("reason") or ""))
-            if names & named:
-                caught.setdefault(plan["id"], []).append(case["name"])
+        if plan["id"] in wanted:
+            for case in plan.get("cases", []):
+                if case_failed_checks(case) & named:
+                    caught.setdefault(plan["id"], []).append(case["name"])
     return caught
 
 

@@ -241,17 +241,25 @@ def failed_checks(results: Mapping[str, Any], plans: Iterable[str] | None = None
             continue
         names = failed.setdefault(plan["id"], set())
         for case in plan.get("cases", []):
-            for step in case.get("steps", []):
-                for check in step.get("checks", []):
-                    if not check.get("passed"):
-                        names.add(check["name"])
-                        names.update(_NAMED.findall(check.get("detail") or ""))
-            reason = case.get("reason") or ""
-            if case.get("verdict") == "failed" and _NAMED.match(reason):
-                names.update(_NAMED.findall(reason))
+            names |= case_failed_checks(case)
         if record_dir is not None:
             names |= _finding_ids(record_dir / "attachments" / plan["id"] / "findings.json")
     return failed
+
+
+def case_failed_checks(case: Mapping[str, Any]) -> set[str]:
+    """The names of the checks that failed in one case of a results.json: its steps' failed checks, the checks named
+    inside their details, and the check a failed case's reason names."""
+    names: set[str] = set()
+    for step in case.get("steps", []):
+        for check in step.get("checks", []):
+            if not check.get("passed"):
+                names.add(check["name"])
+                names.update(_NAMED.findall(check.get("detail") or ""))
+    reason = case.get("reason") or ""
+    if case.get("verdict") == "failed" and _NAMED.match(reason):
+        names.update(_NAMED.findall(reason))
+    return names
 
 
 def _finding_ids(path: Path) -> set[str]:

@@ -66,7 +66,8 @@ class StepRecorder:
         """Gives up what the plan holds (lhv.session.claims) for the rest of the plan, whose remaining steps send no
         request: plans waiting for it may start. The running step notes it."""
         if self._release is not None and self._release(reason):
-            self.note(f"from here on the plan holds nothing other plans need ({reason}): those waiting for it started")
+            self.note(f"from here on the plan holds nothing other plans need ({reason}): plans waiting for what it "
+                      "held may start")
 
     def uses(self, path: Path, description: str) -> None:
         """Lists a data file the plan used, with its SHA-256, in the plan's test data."""
