@@ -9,8 +9,9 @@ starts is forked in turn from a preloaded device process (tests/forked_device.py
 
 What is preloaded keeps the child equal to a fresh process: the modules lhv/app/cli.py imports before
 pytest starts; the pytest plugins, loaded the way lhv.app.cli's own check of pytest arguments loads
-them (with pytest's assert rewriting of their distributions, lhv's included); and third-party
-libraries whose distributions are no pytest plugin (pytest never rewrites their asserts). The rest
+them (with pytest's assert rewriting of their distributions, lhv's included), and modules of those
+distributions that the plans import later, while that rewriting is on; and third-party libraries
+whose distributions are no pytest plugin (pytest never rewrites their asserts). The rest
 of lhv and the plans load in the child as in a fresh process; tests/test_forkserver.py compares
 the two. An environment that differs from the server's in more than LHV_* variables goes to a
 plain subprocess, as does everything when LHV_TESTS_SUBPROCESS=1.
@@ -44,13 +45,23 @@ MODULE = "lhv.app.cli"  # what `python -m` runs; a fresh run's sys.argv[0] is it
 CLI = REPO.joinpath(*MODULE.split(".")).with_suffix(".py")
 DEVICES = Path(__file__).with_name("forked_device.py")
 START_TIMEOUT_S = 180
-# heavy third-party libraries the plans import while pytest collects or runs them; none is a pytest plugin
+# heavy third-party libraries the plans import while pytest collects or runs them; none is a pytest plugin (not
+# pyrate_limiter, which schemathesis imports: its multiprocessing keeps the working folder of its import)
 LIBRARIES = ("numpy", "scipy.stats", "scipy.ndimage", "matplotlib.dates", "matplotlib.axes",
              "matplotlib.backends.backend_agg", "matplotlib.figure", "matplotlib.patches", "PIL.Image",
              "sslyze", "sslyze.json.json_output",
              "sslyze.plugins.certificate_info.trust_stores.trust_store_repository", "requests", "requests.adapters",
              "urllib3", "jsonschema", "fhir.resources.R4B.diagnosticreport", "cryptography.x509", "argon2", "bcrypt",
-             "jwt", "jinja2", "markupsafe", "fastapi", "httpx", "pydantic")
+             "jwt", "jinja2", "markupsafe", "fastapi", "httpx", "pydantic",
+             "PIL.JpegImagePlugin", "PIL.PngImagePlugin", "fhir.resources.R4B.codeableconcept",
+             "fhir.resources.R4B.coding", "fhir.resources.R4B.reference")
+# modules of a pytest plugin's distribution that the plans import later (PLAN_019's fuzzing loads its OpenAPI
+# schema through these: a hundred modules of schemathesis, rewritten by pytest in each run, half a second)
+PLUGIN_MODULES = ("schemathesis.openapi.loaders", "schemathesis.specs.openapi.schemas",
+                  "schemathesis.specs.openapi.checks", "schemathesis.openapi.checks", "schemathesis.engine.events",
+                  "schemathesis.engine.summary", "schemathesis.reporting.html", "schemathesis.reporting.junitxml",
+                  "schemathesis.transport.asgi", "schemathesis.transport.wsgi", "schemathesis.graphql.checks",
+                  "schemathesis.generation.body_overrides", "schemathesis.pytest.xdist")
 FREE_KEYS = ("PYTEST_CURRENT_TEST",)  # set by pytest per test phase; read by no library at import
 
 
@@ -80,8 +91,14 @@ def _preload() -> None:
     # pytest's assert rewriting of their distributions (lhv's included) on; the config is undone again
     from _pytest.config import _prepareconfig
 
-    _prepareconfig(["--pyargs", "lhv.plans", "-q", "-p", "no:cacheprovider",
-                    "-W", "ignore::pytest.PytestAssertRewriteWarning"])._ensure_unconfigure()
+    config = _prepareconfig(["--pyargs", "lhv.plans", "-q", "-p", "no:cacheprovider",
+                             "-W", "ignore::pytest.PytestAssertRewriteWarning"])
+    try:
+        with warnings.catch_warnings():
+            for name in PLUGIN_MODULES:  # rewritten, as a run's own import of them is
+                _import(name)
+    finally:
+        config._ensure_unconfigure()
     with warnings.catch_warnings():  # a filter a library adds on import lasts in a fresh run only while pytest collects
         for name in LIBRARIES:
             _import(name)
