@@ -212,6 +212,10 @@ def test_case_runs_only_the_named_cases_and_the_record_says_which(lhv):
     assert run.results["suite"]["cases"] == ["PLAN_001::test_malformed_login_gets_422",
                                              "PLAN_014::test_one_password_gives_two_different_hashes"]
     assert "--case" in run.results["suite"]["name"]
+    # the console, too, says that the plans ran in part: a plan's PASSED line alone would read as the whole plan
+    first = run.output.splitlines()[0]
+    assert "only the cases named by --case: PLAN_001 1 of " in first and ", PLAN_014 1 of " in first, first
+    assert "overall: passed (exit 0): only the 2 cases named by --case" in run.output
 
 
 @pytest.mark.parametrize(("args", "named"), [

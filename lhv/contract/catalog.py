@@ -138,6 +138,9 @@ def plan_cases() -> dict[str, tuple[str, ...]]:
     return {plan_id: tuple(names) for plan_id, names in found.items()}
 
 
+CASE_SUITE = "--case"  # the name of the suite that --case makes
+
+
 def named_cases(entries: list[str]) -> Suite:
     """Returns the suite of the cases --case names ("PLAN_001::test_name"); a malformed entry, an unknown plan or
     a case its plan does not have is a configuration error naming it."""
@@ -150,7 +153,7 @@ def named_cases(entries: list[str]) -> Suite:
         if case not in plan_cases().get(plan_id, ()):
             raise ConfigError("--case", None, f"{entry}: {plan_id} has no case {case} (its cases: "
                                               f"{', '.join(plan_cases().get(plan_id, ())) or 'none'})")
-    return Suite("--case", "the cases named by --case", "only the cases named on the command line, each with its "
+    return Suite(CASE_SUITE, "the cases named by --case", "only the cases named on the command line, each with its "
                  "plan's fixtures; every other case of those plans did not run", tuple(dict.fromkeys(entries)))
 
 

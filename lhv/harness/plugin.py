@@ -215,9 +215,19 @@ def _start_progress(config: pytest.Config, state: RunState, items: list[pytest.I
     claims = {plan_id_of(item): claims_of(item.module) for item in items if plan_id_of(item) in running}
     expected = estimate.run_estimate(state.profile, running, state.suite, claims=claims if scheduled else None,
                                      jobs=option.jobs)
-    progress.write(f"run {state.run_id}: {expected.line()}")
+    progress.write(f"run {state.run_id}: {_case_selection(state)}{expected.line()}")
     progress.stop = announce.listen(progress.announced)
     config.add_cleanup(progress.stop)
+
+
+def _case_selection(state: RunState) -> str:
+    """Says, for a run of the cases --case names, how many of each plan's cases run ("" for another run)."""
+    if state.suite is None or state.suite.name != catalog.CASE_SUITE:
+        return ""
+    named = Counter(entry.partition("::")[0] for entry in state.suite.cases)
+    return ("only the cases named by --case: "
+            + ", ".join(f"{plan} {count} of {state.case_totals.get(plan, count)}" for plan, count in named.items())
+            + "; ")
 
 
 def _plan_ended(config: pytest.Config, state: RunState, plan: str) -> None:

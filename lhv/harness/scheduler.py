@@ -163,15 +163,16 @@ def _private_fixtures(items: list[pytest.Item]) -> None:
 
 
 HOLDS_NOTHING = Claims(alone=frozenset(), shared=frozenset())
-_releasing: Callable[[str, str], None] | None = None  # set while plans run at the same time
+# in a plan's thread while plans run at the same time: gives up what the plan holds, saying why
+RELEASING: ContextVar[Callable[[str], None] | None] = ContextVar("lhv_releasing", default=None)
 
 
 def release_claims(reason: str) -> bool:
     """Lets the running plan give up what it holds for the rest of its run; False when plans run one at a time."""
-    plan, releasing = RUNNING_PLAN.get(), _releasing
-    if not plan or releasing is None:
+    releasing = RELEASING.get()
+    if releasing is None:
         return False
-    releasing(plan, reason)
+    releasing(reason)
     return True
 
 
@@ -181,7 +182,6 @@ def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.
     """Runs each plan's items in a thread of its own, at most jobs plans at once, never two whose claims conflict;
     expected (plan → seconds) puts the longest of equal standing first. A plan thread that breaks outside its cases
     (pytest or the harness itself) is reported to broken and stops the run: its plan's other cases never ran."""
-    global _releasing
     claims = dict(claims)  # a plan that gives up what it holds changes its entry here, not the caller's
     main = _set_up_session(session, [items[0] for items in plan_items.values()])
     for items in plan_items.values():
@@ -197,6 +197,7 @@ def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.
 
     def run_plan(plan: str) -> None:
         RUNNING_PLAN.set(plan)
+        RELEASING.set(lambda reason: release(plan, reason))
         stacks.enter(_PlanStack(shared))
         items = plan_items[plan]
         try:
@@ -234,12 +235,8 @@ def run_concurrently(session: pytest.Session, plan_items: dict[str, list[pytest.
             timings[plan].released, timings[plan].released_because = time.time(), reason
             changed.notify_all()
 
-    _releasing = release
-    try:
-        with _thread_safe_pytest(session, stacks):
-            _run_until_done(waiting, running, changed, start_what_may_start)
-    finally:
-        _releasing = None
+    with _thread_safe_pytest(session, stacks):
+        _run_until_done(waiting, running, changed, start_what_may_start)
     # the session's fixtures are torn down at the session's end (pytest's runner does it), as after a serial run
     if session.shouldfail:
         raise session.Failed(session.shouldfail)

@@ -338,6 +338,9 @@ def summary_lines(state: RunState) -> list[str]:
         missing = [entry["plan"] for entry in data["incomplete"]]
         overall += (f": {', '.join(missing)} did not run; set what each says, or waive a plan in the profile's "
                     "plans.skip with a reason" if missing else ": no plan ran")
+    suite = data.get("suite") or {}
+    if suite.get("name") == catalog.CASE_SUITE:
+        overall += f": only the {len(suite['cases'])} case{'s' if len(suite['cases']) != 1 else ''} named by --case"
     lines.append(overall)
     if data["checklist"]:
         lines.append(f"{summary_line(data['checklist'])}: {state.record_dir / 'checklist.html'}")
