@@ -70,10 +70,17 @@ def run_lhv(args: list[str], reports: Path, *, timeout: float = 300, env: dict |
             cwd: Path | None = None) -> Run:
     """Runs `lhv verify` with args in a process of its own, writing into reports (working folder: cwd, else the
     folder that holds reports)."""
+    before = _records(reports)
     done = lhv_forkserver.run_cli(["verify", "--reports-dir", str(reports), *args], cwd=cwd or reports.parent,
                                   env={**os.environ, **(env or {})}, timeout=timeout)
-    records = sorted(p for p in reports.glob("*") if p.is_dir()) if reports.exists() else []
-    return Run(done.returncode, done.stdout + done.stderr, records[-1] if records else None)
+    # the folder this run made: run ids sort by the second a run began, so the last name may be an earlier run's
+    made = sorted(_records(reports) - before)
+    assert len(made) <= 1, f"one run made several record folders: {made}"
+    return Run(done.returncode, done.stdout + done.stderr, made[0] if made else None)
+
+
+def _records(reports: Path) -> set[Path]:
+    return {p for p in reports.glob("*") if p.is_dir()} if reports.exists() else set()
 
 
 @pytest.fixture

@@ -229,3 +229,11 @@ def test_a_case_that_cannot_be_run_is_a_usage_error(lhv, tmp_path, args, named):
     assert run.code == 2, run.output
     assert named in _one_lhv_line(run)
     assert not list((tmp_path / "reports").glob("*")), "a usage error must write no record folder"
+
+
+def test_each_run_reads_its_own_record_when_the_folder_holds_others(lhv):
+    """Run ids sort by the second their run began: two runs in one second (or named by --run-id) do not sort by time,
+    so a test must read the record its own run wrote, not the last name in the folder."""
+    first = lhv("--case", "PLAN_001::test_malformed_login_gets_422", "--run-id", "zz-first")
+    second = lhv("--case", "PLAN_001::test_malformed_login_gets_422", "--run-id", "aa-second")
+    assert (first.record.name, second.record.name) == ("zz-first", "aa-second")
