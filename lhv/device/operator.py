@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from lhv.device.routes_auth import NewUser
+from lhv.device.registration import NewUser
 from lhv.device.settings import DeviceSettings
 from lhv.device.users import PasswordScheme, User, UserStore
 

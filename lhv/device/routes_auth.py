@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from lhv.device.context import DeviceContext
 from lhv.device.documentation import BEARER
+from lhv.device.registration import NewUser
 from lhv.device.users import User
 
 _BAD_LOGIN = {"detail": "Incorrect username or password"}
@@ -28,15 +29,6 @@ _REGISTRATION_RESPONSES = {
     422: {"description": "The registration breaks the contract",
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}},
 }
-
-
-class NewUser(BaseModel):
-    """A registration request."""
-
-    model_config = ConfigDict(extra="forbid")
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
-    password: str = Field(min_length=12)
-    role: Literal["user", "admin"] = "user"
 
 
 def auth_router(ctx: DeviceContext) -> APIRouter:
