@@ -161,7 +161,7 @@ def _serve(listener: socket.socket, control, dispositions: dict) -> dict | None:
     return None
 
 
-def _become(request: dict, dispositions: dict, server_cwd: str) -> None:
+def _become(request: dict, dispositions: dict, home: Home) -> None:
     """Turns this forked child into `python -m lhv.device SETTINGS READY` as the launcher would have started it."""
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -171,7 +171,7 @@ def _become(request: dict, dispositions: dict, server_cwd: str) -> None:
     os.dup2(out, 2)
     os.close(out)
     os.chdir(request["cwd"])
-    rehome(server_cwd)  # multiprocessing's ORIGINAL_DIR
+    home.rehome()  # multiprocessing's ORIGINAL_DIR
     os.environ.clear()
     os.environ.update(request["env"])
     for signum, handler in dispositions.items():
@@ -181,15 +181,23 @@ def _become(request: dict, dispositions: dict, server_cwd: str) -> None:
     run_as_main("lhv.device")  # lhv/device/__main__.py ends the process itself
 
 
-def rehome(server_cwd: str) -> None:
-    """Points module globals that an import computed from the server's working folder at this child's, as a fresh
-    process importing them in this folder would have computed them."""
-    cwd = os.getcwd()
-    for module in list(sys.modules.values()):
-        names = getattr(module, "__dict__", {})
-        for key, value in list(names.items()):
-            if isinstance(value, (str, PurePath)) and str(value).startswith(server_cwd):
-                names[key] = type(value)(cwd + str(value)[len(server_cwd):])
+class Home:
+    """The module globals that the server's imports computed from its working folder, found once after its preload
+    (nothing is imported in the server after it)."""
+
+    def __init__(self, server_cwd: str) -> None:
+        self.server_cwd = server_cwd
+        self.names = [(names, key) for module in list(sys.modules.values())
+                      for names in (getattr(module, "__dict__", {}),) for key, value in list(names.items())
+                      if isinstance(value, (str, PurePath)) and str(value).startswith(server_cwd)]
+
+    def rehome(self) -> None:
+        """Points those globals at this child's working folder, as a fresh process importing them here would have
+        computed them."""
+        cwd = os.getcwd()
+        for names, key in self.names:
+            value = names[key]
+            names[key] = type(value)(cwd + str(value)[len(self.server_cwd):])
 
 
 def run_as_main(module: str) -> None:
@@ -203,7 +211,7 @@ def run_as_main(module: str) -> None:
     runpy._run_module_as_main(module, alter_argv=True)
 
 
-def main(path: str) -> tuple[dict, dict, str] | None:
+def main(path: str) -> tuple[dict, dict, Home] | None:
     """Preloads the device, listens on path, serves until stdin closes; returns a request only in a device."""
     dispositions = {signum: signal.getsignal(signum) for signum in SIGNALS}
     control = os.fdopen(os.dup(0), "rb", buffering=0)
@@ -219,6 +227,7 @@ def main(path: str) -> tuple[dict, dict, str] | None:
     listener.listen(16)
     if threading.active_count() != 1 or not hasattr(os, "pidfd_open"):
         return None  # never ready: the launcher falls back to fresh interpreters
+    home = Home(server_cwd)
     gc.collect()
     gc.freeze()
     sys.stdout.write("ready\n")
@@ -227,7 +236,7 @@ def main(path: str) -> tuple[dict, dict, str] | None:
     os.dup2(null, 1)  # nothing the server might print blocks on a pipe no one reads
     os.close(null)
     request = _serve(listener, control, dispositions)
-    return None if request is None else (request, dispositions, server_cwd)
+    return None if request is None else (request, dispositions, home)
 
 
 if __name__ == "__main__":

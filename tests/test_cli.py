@@ -1,6 +1,7 @@
 """The command line: exit codes, one-line reasons, and plain pytest behaving like lhv verify."""
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import sys
 import pytest
 
 from lhv.app.cli import main
+from tests import lhv_forkserver
 
 
 def _closed_port() -> int:
@@ -175,3 +177,18 @@ def test_fail_on_open_without_the_checklist_is_a_usage_error(lhv, tmp_path):
     assert run.code == 2 and run.record is None, run.output
     lines = [line for line in run.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "--fail-on-open" in lines[0] and "--suite integration" in lines[0], lines
+
+
+@pytest.mark.parametrize(("selection", "modules"), [
+    ((), 20),  # every plan module and the checklist's
+    (("--plan", "PLAN_004"), 1),
+    (("--plan", "PLAN_001", "--plan", "plan_002"), 2),
+    (("--case", "PLAN_001::test_valid_credentials_give_a_usable_token"), 1),
+    (("--suite", "integration"), 5),  # the checklist and the four plans whose cases the suite names
+    (("--suite", "integration", "--plan", "PLAN_002"), 1),
+])
+def test_a_narrowed_run_collects_only_the_plan_modules_it_can_select(tmp_path, selection, modules):
+    done = lhv_forkserver.run_cli(["verify", *selection, "--reports-dir", str(tmp_path / "r"), "--co", "-q"],
+                                  cwd=tmp_path, env=dict(os.environ), timeout=120)
+    collected = [line for line in done.stdout.splitlines() if line.endswith(tuple(f": {n}" for n in range(1, 20)))]
+    assert done.returncode == 0 and len(collected) == modules, done.stdout + done.stderr

@@ -121,9 +121,9 @@ def suite(name: str) -> Suite:
 
 
 @cache
-def plan_cases() -> dict[str, tuple[str, ...]]:
-    """Each plan module's cases (its module-level test functions) by plan id, read without importing the plans."""
-    found: dict[str, dict[str, None]] = {}
+def _plan_sources() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """Each plan module as (file name, plan id, its module-level test functions), read without importing it."""
+    found = []
     for source in sorted(resources.files("lhv.plans").iterdir(), key=lambda resource: resource.name):
         if not source.name.endswith(".py"):
             continue
@@ -132,10 +132,24 @@ def plan_cases() -> dict[str, tuple[str, ...]]:
                         and any(isinstance(t, ast.Name) and t.id == "PLAN_ID" for t in node.targets)
                         and isinstance(node.value, ast.Constant)), None)
         if plan_id:
-            found.setdefault(plan_id, {}).update(dict.fromkeys(
+            found.append((source.name, plan_id, tuple(dict.fromkeys(
                 node.name for node in tree.body
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")))
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")))))
+    return tuple(found)
+
+
+@cache
+def plan_cases() -> dict[str, tuple[str, ...]]:
+    """Each plan module's cases (its module-level test functions) by plan id, read without importing the plans."""
+    found: dict[str, dict[str, None]] = {}
+    for _, plan_id, cases in _plan_sources():
+        found.setdefault(plan_id, {}).update(dict.fromkeys(cases))
     return {plan_id: tuple(names) for plan_id, names in found.items()}
+
+
+def plan_of_module(file_name: str) -> str | None:
+    """The plan id a file of the plans' package declares (PLAN_ID), or None for a file that is no plan module."""
+    return next((plan_id for name, plan_id, _ in _plan_sources() if name == file_name), None)
 
 
 CASE_SUITE = "--case"  # the name of the suite that --case makes

@@ -9,6 +9,8 @@ import platform
 import subprocess
 import sys
 from collections import defaultdict
+from email.message import Message
+from email.parser import HeaderParser
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -110,10 +112,18 @@ def plan_verdicts(state: RunState) -> dict[str, str]:
 def _soup() -> tuple[dict[str, str], ...]:
     names = {}
     for dist in metadata.distributions():
-        name = dist.metadata["Name"]
+        headers = _metadata_headers(dist)
+        name = headers["Name"]
         if name and name.lower() != "lhv":
-            names[name.lower()] = {"name": name, "version": dist.version}
+            names[name.lower()] = {"name": name, "version": headers["Version"]}
     return tuple(names[key] for key in sorted(names))
+
+
+def _metadata_headers(dist: metadata.Distribution) -> Message:
+    """A distribution's metadata headers, read as Distribution.metadata reads them, without parsing the long
+    description after them (a quarter of the time a record takes to list a hundred distributions)."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or dist.read_text("") or ""
+    return HeaderParser().parsestr(text.split("\n\n", 1)[0])
 
 
 def _anomalies(plans: list[dict]) -> list[dict]:
