@@ -93,41 +93,6 @@ def lhv(tmp_path: Path):
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: -expected_seconds(item))  # stable: tests of equal cost stay as collected
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    if workers > 1:
-        items[:] = dealt(items, workers, expected_seconds, _queued_together)
-
-
-def dealt(items: list, workers: int, cost, together) -> list:
-    """The items (longest first) as worksteal's first shares should hold them: it gives each worker a contiguous
-    share of equal count, and a thief takes the end of a queue, never its head. Queued longest first and split as
-    they come, one worker held every long test and ran them one after another to the end of the suite; dealt, each
-    share starts with a third of the long tests (the least loaded share takes the next group that fits), and
-    items that together(item) keys alike stay in one share, in order."""
-    groups: dict[object, list] = {}
-    for item in items:
-        groups.setdefault(together(item), []).append(item)
-    sizes, left = [], len(items)
-    for index in range(workers):  # as worksteal sends them: what is left, over the workers left
-        sizes.append(left // (workers - index))
-        left -= sizes[-1]
-    shares: list[list] = [[] for _ in range(workers)]
-    loads = [0.0] * workers
-    for group in groups.values():
-        fits = [i for i in range(workers) if len(shares[i]) + len(group) <= sizes[i]]
-        if fits:
-            share = min(fits, key=lambda i: loads[i])
-        else:  # a group larger than any share's room: the share with the most room
-            share = max(range(workers), key=lambda i: sizes[i] - len(shares[i]))
-        shares[share] += group
-        loads[share] += sum(cost(item) for item in group)
-    return [item for share in shares for item in share]
-
-
-def _queued_together(item: pytest.Item) -> str:
-    """A module whose tests share a module-scoped run (a LONG_TESTS_S entry ending in "::") stays together."""
-    return next((prefix for prefix, _ in LONG_TESTS_S if prefix.endswith("::") and item.nodeid.startswith(prefix)),
-                item.nodeid)
 
 
 def expected_seconds(item: pytest.Item) -> float:
