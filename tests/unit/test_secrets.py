@@ -40,3 +40,13 @@ def test_a_short_echo_of_an_image_is_redacted_too():
     out = book.redact('{"data": "/9j/4AAQSkZJRgABAQAAAQABAAD/2wB...", "png": "iVBORw0KGgoAAAANSUhEUg"}')
     assert "/9j/" not in out and "iVBORw0KGgo" not in out
     assert "[image data: 34 chars, elided]" in out
+
+
+def test_the_patterns_for_pieces_cut_around_an_ellipsis_are_made_only_for_a_text_with_one():
+    book = SecretBook()
+    book.add("a-password-of-some-length", "password")
+    assert book.redact("said a-password-of-some-length") == "said [REDACTED password]"
+    index = book._current()
+    assert "start_pieces" not in vars(index) and "end_pieces" not in vars(index)  # a third of the index's cost
+    assert book.redact("said a-passwo... of it") == "said [REDACTED password]... of it"
+    assert "start_pieces" in vars(index)
