@@ -93,35 +93,6 @@ def lhv(tmp_path: Path):
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: -expected_seconds(item))  # stable: tests of equal cost stay as collected
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    if workers > 1:
-        items[:] = with_heads(items, workers, lambda item: item.nodeid.startswith(OTHER_HEADS))
-
-
-# The first worker's share begins with every long test, which it runs one after another while the others take
-# its queue's end; the long tests together outlast the suite's other work, so that worker ended last, alone, with
-# the cores half idle. These long tests, which keep a core busy (the whole runs before them mostly wait), go to the
-# heads of the other workers' shares instead. (Every long test dealt across the shares was slower: the whole runs
-# then waited side by side, with the cores a quarter busy.)
-OTHER_HEADS = ("tests/test_hostile_targets.py::",)
-
-
-def with_heads(items: list, workers: int, heads) -> list:
-    """The items in worksteal's shares (equal counts, sent in order) with those heads(item) picks dealt, in their
-    order, to the heads of every share but the first; the rest keep their order."""
-    picked = [item for item in items if heads(item)]
-    rest = [item for item in items if not heads(item)]
-    shares, left = [], len(items)
-    for index in range(workers):  # as worksteal sends them: what is left, over the workers left
-        size = left // (workers - index)
-        left -= size
-        shares.append((size, picked[index - 1::workers - 1] if index else []))
-    queue: list = []
-    for size, own in shares:
-        count = max(0, size - len(own))
-        queue += own + rest[:count]
-        rest = rest[count:]
-    return queue + rest
 
 
 def expected_seconds(item: pytest.Item) -> float:
