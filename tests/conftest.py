@@ -93,49 +93,6 @@ def lhv(tmp_path: Path):
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: -expected_seconds(item))  # stable: tests of equal cost stay as collected
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    if workers > 2:
-        items[:] = in_shares(items, workers, _long_group, expected_seconds)
-
-
-def _long_group(item: pytest.Item) -> str | None:
-    """A test LONG_TESTS_S measures: its node id, or its module's entry where the module's tests share one run;
-    None for another test."""
-    prefix = next((prefix for prefix, _ in LONG_TESTS_S if item.nodeid.startswith(prefix)), None)
-    return prefix if prefix is None or prefix.endswith("::") else item.nodeid
-
-
-def in_shares(items: list, workers: int, group_of, cost) -> list:
-    """The queue (longest first) laid out for worksteal, which sends each worker an equal count in order and lets
-    an idle worker take the end of another's queue, never its head. Queued as sorted, the first worker held every
-    long test and ran them one after another (they outlast the rest of the suite's work together), while the
-    longest fault rows, just after them, were taken last and ran in the tail. Here the long tests are dealt between
-    all workers but the last (the least loaded takes the next group), which begins with the longest rows instead:
-    the long tests mostly wait, and dealt to every worker they waited side by side with the cores idle."""
-    lanes = workers - 1
-    groups: dict[object, list] = {}
-    rest = []
-    for item in items:
-        key = group_of(item)
-        (groups.setdefault(key, []) if key is not None else rest).append(item)
-    heads: list[list] = [[] for _ in range(lanes)]
-    loads = [0.0] * lanes
-    for group in groups.values():
-        lane = min(range(lanes), key=lambda i: loads[i])
-        heads[lane] += group
-        loads[lane] += max(cost(item) for item in group)  # a module's tests that share one run cost that run
-    sizes, left = [], len(items)
-    for index in range(workers):  # as worksteal sends them: what is left, over the workers left
-        sizes.append(left // (workers - index))
-        left -= sizes[-1]
-    last = rest[:sizes[-1]]  # the longest rows
-    rest = rest[sizes[-1]:]
-    queue = []
-    for lane in range(lanes):
-        count = max(0, sizes[lane] - len(heads[lane]))
-        queue += heads[lane] + rest[:count]
-        rest = rest[count:]
-    return queue + last + rest
 
 
 def expected_seconds(item: pytest.Item) -> float:
