@@ -517,11 +517,19 @@ _BEARER_WORD = re.compile(r"(?i)bearer")
 _HASH_MARKS = ("$argon2", "$2a$", "$2b$", "$2y$", "$scrypt$", "$pbkdf2", "$7$", "pbkdf2_sha", "scrypt$", "bcrypt$",
                "bcrypt_sha256$", "argon2$", "pbkdf2:sha", "scrypt:")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{200}")
+# the same run found in bytes: each of its characters is one byte of UTF-8, made "a", and every other byte " "
+_BASE64_BYTES = bytes(ord("a") if chr(byte) in "+/_-" or chr(byte).isascii() and chr(byte).isalnum() else ord(" ")
+                      for byte in range(256))
 
 
 def _bearer_stands(text: str) -> bool:
     # "bearer" in any case lowers to itself: a plain search first (a case-blind pattern is seven times slower)
     return "bearer" in text.lower() and any(_BEARER.match(text, word.start()) for word in _BEARER_WORD.finditer(text))
+
+
+def _base64_run(text: str) -> bool:
+    # what _BASE64_RUN finds, eight times as fast on a long text (a table lookup per byte, then a plain search)
+    return len(text) >= 200 and b"a" * 200 in text.encode("utf-8", "surrogatepass").translate(_BASE64_BYTES)
 
 
 def _hash_marked(text: str) -> bool:
@@ -533,8 +541,7 @@ _PATTERN_RULES = (
     _PatternRule(_BEARER, r"\1[REDACTED token]", _bearer_stands),
     _PatternRule(_PASSWORD_HASH, "[REDACTED password hash]", _hash_marked),
     _PatternRule(_JWT, "[REDACTED token]", lambda text: "eyJ" in text),
-    _PatternRule(_LONG_BASE64, lambda m: image_digest(m.group(0)),
-                 lambda text: len(text) >= 200 and _BASE64_RUN.search(text) is not None),
+    _PatternRule(_LONG_BASE64, lambda m: image_digest(m.group(0)), _base64_run),
     _PatternRule(_IMAGE_HEAD, lambda m: f"[image data: {len(m.group(0))} chars, elided]",
                  lambda text: "/9j/" in text or "iVBORw0KGgo" in text),
 )

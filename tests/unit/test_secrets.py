@@ -1,8 +1,12 @@
 """Redaction removes passwords, tokens and image data from anything the harness writes."""
 
 import base64
+import string
 
-from lhv.core.secrets import SecretBook
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from lhv.core.secrets import _BASE64_RUN, SecretBook, _base64_run
 
 
 def test_registered_secret_and_its_encodings_are_redacted():
@@ -50,3 +54,19 @@ def test_the_patterns_for_pieces_cut_around_an_ellipsis_are_made_only_for_a_text
     assert "start_pieces" not in vars(index) and "end_pieces" not in vars(index)  # a third of the index's cost
     assert book.redact("said a-passwo... of it") == "said [REDACTED password]... of it"
     assert "start_pieces" in vars(index)
+
+
+_BASE64_CHARS = string.ascii_letters + string.digits + "+/_-"
+_RUNS = st.integers(190, 210).flatmap(lambda n: st.text(alphabet=_BASE64_CHARS, min_size=n, max_size=n))
+_RUN_PIECES = st.one_of(_RUNS, st.text(min_size=0, max_size=3),
+                        st.sampled_from([" ", "=", "é", "\ud800", "\x00", "\u212a"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_RUN_PIECES, max_size=4))
+@example(["A" * 199]).via("one short of a run")
+@example(["é", "A" * 200, "é"]).via("a run between characters of two bytes")
+@example(["A" * 100, "\u212a", "A" * 100]).via("the Kelvin sign, a K only when case is ignored")
+def test_the_fast_base64_clue_finds_a_run_exactly_where_the_pattern_does(pieces):
+    text = "".join(pieces)
+    assert _base64_run(text) == (len(text) >= 200 and _BASE64_RUN.search(text) is not None)
