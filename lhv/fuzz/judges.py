@@ -164,6 +164,12 @@ def error_body_failures(operation: str, status: int, headers: Any, text: str, se
     return []
 
 
+def judged_password(password: Any, document: str) -> str | None:
+    """The generated password the echo check judges: none that the API document holds, where schemathesis draws
+    strings from (an answer may hold "application/json" or a route's name whatever it was sent)."""
+    return password if isinstance(password, str) and password not in document else None
+
+
 def echo_failures(operation: str, status: int, headers: Any, text: str, sent: Sent) -> list[Failure]:
     """No answer carries the bearer token or the password it was sent, in any encoding (raw, escaped,
     percent-encoded, base64), in its body or a header of its own (PROTOCOL_HEADERS aside), nor an image's data

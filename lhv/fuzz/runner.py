@@ -36,6 +36,7 @@ Each failure keeps the check, the seed, the example's number, the images it carr
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import secrets
 import time
@@ -217,6 +218,7 @@ class Fuzzer:
         self.base_url, self.client, self.dialect, self.token = base_url, client, dialect, token
         self.images, self.budget, self.ca_file = images, budget, ca_file
         self.contract_bodies = contract_bodies or {}
+        self.document_text = json.dumps(document, ensure_ascii=False)  # where schemathesis draws constants from
         self.broken_bodies = broken_contract_requests(dialect, images) if contract_bodies else {}
         self.session, self.adapter = session_for(client)
         self.allocations = {a.label: a for a in allocate(
@@ -369,7 +371,7 @@ class Fuzzer:
         password = body.get("password") if isinstance(body, dict) else None
         origin = judges.FOREIGN_ORIGIN if data.draw(st.integers(0, 3), label="foreign Origin") == 0 else None
         return Sent(body, self.token() if self._requires_bearer(operation) else None,
-                    password if isinstance(password, str) else None, tuple(variants), contract, origin)
+                    judges.judged_password(password, self.document_text), tuple(variants), contract, origin)
 
     def _checks(self, operation: Any) -> list[Callable]:
         checks = [not_a_server_error, status_code_conformance, content_type_conformance,

@@ -213,3 +213,15 @@ def test_a_password_a_protocol_header_holds_whatever_the_request_is_no_echo(pass
     sent = Sent(body={"email": "a@b.test", "password": password}, password=password)
     assert checks(judges.echo_failures("POST /users", 403, headers, '{"detail": "forbidden"}', sent)) == \
         ([judges.SECRETS_ECHOED] if found else [])
+
+
+@pytest.mark.parametrize("password, judged", [
+    ("application/", None),  # drawn from the document: an answer may hold it whatever it was sent
+    ("/diagnosis-support", None),
+    ("q7-Unusual-Secret", "q7-Unusual-Secret"),
+    (None, None), (42, None),
+])
+def test_a_password_the_api_document_holds_is_not_judged(password, judged):
+    document = json.dumps({"paths": {"/diagnosis-support": {"post": {"requestBody": {"content": {
+        "application/json": {}}}}}}})
+    assert judges.judged_password(password, document) == judged
