@@ -277,20 +277,14 @@ def _plans_folder() -> Path:
 
 
 def _plans_in_reach(option) -> frozenset[str] | None:
-    """The plans the run's --plan, --case and --suite leave selectable, or None when all are (or when a selection
-    is wrong: every plan is then collected and the run's own checks say what is wrong)."""
-    reach: set[str] | None = None
-    try:
-        named = [{p.upper() for p in option.plan}] if option.plan else []
-        if option.case:
-            named.append({entry.partition("::")[0] for entry in option.case})
-        if option.suite:
-            named.append({entry.partition("::")[0] for entry in catalog.suite(option.suite).cases})
-    except (ConfigError, AttributeError):
+    """The plans the run's --plan, --case and --suite select (preflight.selected_plans), or None when the run names
+    none, or names them wrongly: every plan is then collected and the run's own checks say what is wrong."""
+    if not (option.plan or option.case or option.suite):
         return None
-    for plans in named:
-        reach = plans if reach is None else reach & plans
-    return frozenset(reach) if reach else None
+    try:
+        return frozenset(preflight.selected_plans(option.plan, option.suite, option.case)) or None
+    except ConfigError:
+        return None
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
