@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -11,7 +9,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from lhv.security import forgery
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-GENUINE = jwt.encode({"sub": "tester@example.org", "exp": int(time.time()) + 600}, KEY, algorithm="RS256")
+# expires in 2100: an expiry counted from the import ran out when a serial run reached this test 16 minutes later
+GENUINE = jwt.encode({"sub": "tester@example.org", "exp": 4_102_444_800}, KEY, algorithm="RS256")
 
 
 def _verifies(token: str) -> bool:
