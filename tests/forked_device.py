@@ -13,6 +13,7 @@ everything else (tests that start devices themselves, lhv selftest's own runs) s
 
 from __future__ import annotations
 
+import atexit
 import gc
 import importlib
 import json
@@ -21,6 +22,7 @@ import pkgutil
 import select
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -209,6 +211,48 @@ def run_as_main(module: str) -> None:
     namespace.clear()
     namespace["__builtins__"] = builtins
     runpy._run_module_as_main(module, alter_argv=True)
+
+
+def end_process(code: object) -> None:
+    """Ends a forked `lhv` run as the interpreter ends a process, without freeing every object one by one: non-daemon
+    threads joined, atexit run, the standard streams flushed (exit 120 where that fails), SystemExit's code (any other
+    is printed, exit 1). Freeing the objects of the server's preloaded modules, which a fresh narrowed run never
+    loaded, took 0.12 CPU-s a run. Where the run still holds a file open for writing (which freeing would flush and
+    close, as it would close a database), the interpreter ends the process its own way."""
+    threading._shutdown()
+    atexit._run_exitfuncs()
+    if _holds_a_file_for_writing():
+        raise SystemExit(code)
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            status = 120
+    os._exit(status & 0xFF)
+
+
+def _holds_a_file_for_writing() -> bool:
+    """Whether a descriptor beyond the standard streams is a regular file open for writing."""
+    for fd in map(int, os.listdir("/proc/self/fd")):
+        if fd <= 2:
+            continue
+        try:
+            if not stat.S_ISREG(os.stat(fd).st_mode):
+                continue
+            with open(f"/proc/self/fdinfo/{fd}", encoding="ascii") as info:
+                flags = int(next(line for line in info if line.startswith("flags:")).split()[1], 8)
+        except (OSError, StopIteration, ValueError):
+            continue  # closed meanwhile (the listing's own descriptor)
+        if flags & (os.O_WRONLY | os.O_RDWR):
+            return True
+    return False
 
 
 def main(path: str) -> tuple[dict, dict, Home] | None:
