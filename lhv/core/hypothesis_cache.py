@@ -10,7 +10,6 @@ machine rather than once per working folder (or once per run, in a scratch folde
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,23 +17,19 @@ from pathlib import Path
 
 from hypothesis import configuration
 
+from lhv.core.user_cache import user_cache_folder
+
 _HOME = "__hypothesis_home_directory"  # hypothesis keeps its storage home in this module global
 _LOCK = threading.Lock()
 _held = {"blocks": 0, "previous": None}  # plans run in threads at once: the first block in sets, the last out restores
 
 
 def cache_folder() -> Path:
-    """$HYPOTHESIS_STORAGE_DIRECTORY (hypothesis's own setting) when set, else $XDG_CACHE_HOME/lhv/hypothesis, else
-    ~/.cache/lhv/hypothesis (a folder of the temporary one where there is no home)."""
+    """$HYPOTHESIS_STORAGE_DIRECTORY (hypothesis's own setting) when set, else the user's cache folder's hypothesis
+    folder ($XDG_CACHE_HOME/lhv/hypothesis, else ~/.cache/lhv/hypothesis)."""
     if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         return Path(os.environ["HYPOTHESIS_STORAGE_DIRECTORY"])
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # the XDG rule: a relative value is ignored
-        try:
-            base = str(Path.home() / ".cache")
-        except RuntimeError:
-            base = str(Path(tempfile.gettempdir()) / f"lhv-cache-{os.getuid()}")
-    return Path(base) / "lhv" / "hypothesis"
+    return user_cache_folder("hypothesis")
 
 
 @contextmanager

@@ -15,10 +15,9 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-from jinja2 import Environment, select_autoescape
-
 from lhv.core.errors import ConfigError
 from lhv.core.evidence import CaseEvidence, CheckResult, Step
+from lhv.core.templates import page_environment
 from lhv.inspection.attestation import Attestation, load_attestation
 from lhv.integration.volume import arithmetic, duration, volume_verdicts
 from lhv.record.markdown import table_cell
@@ -112,10 +111,8 @@ def write_checklist(run: dict, folder: Path) -> None:
     data = run.get("checklist")
     if not data:
         return
-    env = Environment(autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
-    template = resources.files("lhv.record").joinpath("templates/checklist.html.j2").read_text(encoding="utf-8")
-    (folder / "checklist.html").write_text(env.from_string(template).render(run=run, checklist=data),
-                                           encoding="utf-8")
+    page = page_environment("lhv.record").get_template("checklist.html.j2").render(run=run, checklist=data)
+    (folder / "checklist.html").write_text(page, encoding="utf-8")
     markdown = folder / "markdown"
     markdown.mkdir(parents=True, exist_ok=True)
     (markdown / "checklist.md").write_text(_markdown(run, data), encoding="utf-8")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from importlib import resources
 from pathlib import Path
 
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from lhv.core.secrets import SECRETS
+from lhv.core.templates import page_environment
 from lhv.record import signatures
 from lhv.record.roles import MEANING_ROLES, recorded_roles
 
@@ -25,8 +25,9 @@ VIEWS = (HTML, PDF)  # rendered from the sealed files, never in the manifest
 RESULTS = "results.json"
 
 
-def _environment() -> Environment:
-    env = Environment(autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+def environment() -> Environment:
+    """The record view's template environment, with its filters."""
+    env = page_environment("lhv.record")
     env.filters["pretty"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False) \
         if not isinstance(value, str) else value
     env.filters["css_string"] = _css_string
@@ -43,8 +44,7 @@ def render(data: dict, *, manifest_sha256: str, entries: list[dict]) -> str:
     """Returns record.html for a run's results, its manifest's hash and its signature entries."""
     roles = recorded_roles(data)
     signed = {meaning: [e for e in entries if e.get("meaning") == meaning] for meaning in MEANING_ROLES}
-    template = resources.files("lhv.record").joinpath("templates/record.html.j2").read_text(encoding="utf-8")
-    return _environment().from_string(template).render(
+    return environment().get_template("record.html.j2").render(
         run=data, manifest_sha256=manifest_sha256, signatures=entries, signed=signed, roles=roles,
         chain_head=entries[-1].get("entry_sha256", "") if entries else "")
 

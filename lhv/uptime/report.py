@@ -7,13 +7,13 @@ import csv
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment
 
 from lhv.core.secrets import SECRETS
+from lhv.core.templates import page_environment
 from lhv.uptime.judgement import Judgement
 from lhv.uptime.store import ProbeStore
 
@@ -68,11 +68,15 @@ def write_probes_csv(store: ProbeStore, start: datetime, end: datetime, path: Pa
 
 
 def _render_html(data: dict[str, Any], charts: dict[str, str]) -> str:
-    env = Environment(autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+    return environment().get_template("uptime.html.j2").render(run=data, charts=charts)
+
+
+def environment() -> Environment:
+    """The uptime report's template environment, with its filters."""
+    env = page_environment("lhv.uptime")
     env.filters["pct"] = lambda v: "n/a" if v is None else f"{v:.3f} %"
     env.filters["secs"] = _seconds
-    template = resources.files("lhv.uptime").joinpath("templates/uptime.html.j2").read_text(encoding="utf-8")
-    return env.from_string(template).render(run=data, charts=charts)
+    return env
 
 
 def _seconds(value: float | None) -> str:
