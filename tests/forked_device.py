@@ -35,6 +35,7 @@ DEVICE_MAIN = Path(__file__).resolve().parents[1] / "lhv" / "device" / "__main__
 # about each route's models (together a quarter of a device's start, 0.05 s CPU)
 PRELOAD = ("lhv.device.server", "lhv.device.settings", "runpy", "uvicorn.loops.auto", "uvicorn.protocols.http.auto",
            "uvicorn.protocols.websockets.auto", "uvicorn.lifespan.on", "pydantic.v1")
+PEAK_RSS_ENV = "LHV_TESTS_PEAK_RSS_FILE"  # set: a run writes its peak resident set (MiB) into this file as it ends
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGPIPE, signal.SIGCHLD,
            signal.SIGXFSZ)
 
@@ -211,6 +212,29 @@ def run_as_main(module: str) -> None:
     namespace.clear()
     namespace["__builtins__"] = builtins
     runpy._run_module_as_main(module, alter_argv=True)
+
+
+def peak_mib() -> float:
+    """Returns this process's peak resident set since its exec (VmHWM), in MiB. Not ru_maxrss: Linux carries that
+    over exec from the forked copy of the parent, so a child of a big test worker would report the worker's size."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def reset_peak() -> None:
+    """Starts this process's peak resident set again from what it holds now (a forked child's from the fork)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass  # the peak then counts from the server's own, which is what the server holds (it only preloads)
+
+
+def write_peak() -> None:
+    """Writes this process's peak resident set (MiB) into the file PEAK_RSS_ENV names, where it names one."""
+    if os.environ.get(PEAK_RSS_ENV):
+        Path(os.environ[PEAK_RSS_ENV]).write_text(f"{peak_mib():.1f}\n")
 
 
 def end_process(code: object) -> None:

@@ -45,15 +45,6 @@ _BODY_LIMIT = 16 * 1024 * 1024
 _BLOCK = 1024 * 1024
 
 
-def peak_mib() -> float:
-    """Returns this process's peak resident set since its exec (VmHWM), in MiB. Not ru_maxrss: Linux carries that
-    over exec from the forked copy of the parent, so a child of a big test worker would report the worker's size."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
-
-
 @dataclass
 class Seen:
     """A request as the hostile server read it."""

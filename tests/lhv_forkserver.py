@@ -24,6 +24,7 @@ line; the server forks, answers {"pid": ...}, reaps the child and answers {"pid"
 from __future__ import annotations
 
 import ast
+import atexit
 import gc
 import importlib
 import importlib.util
@@ -64,7 +65,12 @@ PLUGIN_MODULES = ("schemathesis.openapi.loaders", "schemathesis.specs.openapi.sc
                   "schemathesis.engine.summary", "schemathesis.reporting.html", "schemathesis.reporting.junitxml",
                   "schemathesis.transport.asgi", "schemathesis.transport.wsgi", "schemathesis.graphql.checks",
                   "schemathesis.generation.body_overrides", "schemathesis.pytest.xdist")
-FREE_KEYS = ("PYTEST_CURRENT_TEST",)  # set by pytest per test phase; read by no library at import
+FREE_KEYS = ("PYTEST_CURRENT_TEST",)
+PEAK_RSS_ENV = "LHV_TESTS_PEAK_RSS_FILE"  # forked_device.PEAK_RSS_ENV: the run writes its peak resident set there
+# a fresh `python -m lhv.app.cli ARGS` that writes its peak resident set as it ends
+FRESH_MEASURED = (f"import atexit, runpy, sys; sys.path.insert(0, {str(REPO)!r}); from tests import forked_device; "
+                  f"del sys.path[0]; atexit.register(forked_device.write_peak); "
+                  f"runpy.run_module({MODULE!r}, run_name='__main__', alter_sys=True)")  # set by pytest per test phase; read by no library at import
 
 
 def _forked_device():
@@ -151,6 +157,9 @@ def _become(request: dict, dispositions: dict, devices, home) -> None:
         launcher.spawn = devices.spawner(request["devices"], launcher.spawn)
     for signum, handler in dispositions.items():  # as the interpreter set them up, before any preload
         signal.signal(signum, handler)
+    if os.environ.get(devices.PEAK_RSS_ENV):
+        devices.reset_peak()
+        atexit.register(devices.write_peak)
     try:
         devices.run_as_main(MODULE)  # which empties this module's namespace: only locals are left afterwards
     except SystemExit as stop:
@@ -323,8 +332,8 @@ def run_cli(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float) 
                     server.close()
         finally:
             _LOCK.release()
-    return subprocess.run([sys.executable, "-m", MODULE, *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=cwd, env=env)
+    command = [sys.executable, "-c", FRESH_MEASURED] if env.get(PEAK_RSS_ENV) else [sys.executable, "-m", MODULE]
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env)
 
 
 def shutdown() -> None:

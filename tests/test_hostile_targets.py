@@ -2,13 +2,13 @@
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests import lhv_forkserver
+from tests.forked_device import PEAK_RSS_ENV
 from tests.hostile import MODES
 from tests.test_no_secret_leaks import run_leaks
 
@@ -23,9 +23,6 @@ REPO = Path(__file__).resolve().parents[1]
 SECRETS = {"LHV_H_USER": "hostile.tester@example.org", "LHV_H_PASSWORD": "Hostile-Pa55word/with+odd&chars",
            "LHV_H_USER2": "hostile.second@example.org", "LHV_H_PASSWORD2": "Second-Hostile-Pa55word%20x",
            "LHV_H_ADMIN": "hostile.admin@example.org", "LHV_H_ADMIN_PASSWORD": "Admin-Hostile-Pa55word<&>\"'"}
-# Runs lhv in this child and prints the harness process's peak resident set (VmHWM, MiB) and its exit code.
-MEASURE = ("import sys; from lhv.app.cli import main; from tests.hostile import peak_mib; code = main(sys.argv[1:]); "
-           "print('peak-rss-mib', peak_mib()); sys.exit(code)")
 
 
 def _profile(tmp_path, server) -> str:
@@ -74,13 +71,14 @@ def _profile(tmp_path, server) -> str:
 def test_no_plan_passes_against_a_hostile_target(hostile_target, tmp_path, mode):
     server = hostile_target(mode, huge_bytes=50 * 1000 * 1000, trickle_interval_s=0.5)
     reports = tmp_path / "reports"
-    command = [sys.executable, "-c", MEASURE, "verify", "--profile", _profile(tmp_path, server), "--reports-dir",
-               str(reports), "--run-id", "hostile"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_BOUND_S, cwd=REPO,
-                          env={**os.environ, **SECRETS})
+    peak_file = tmp_path / "peak-rss-mib"  # the run writes its peak resident set (VmHWM) there as it ends
+    done = lhv_forkserver.run_cli(["verify", "--profile", _profile(tmp_path, server), "--reports-dir", str(reports),
+                                   "--run-id", "hostile"], cwd=REPO, timeout=RUN_BOUND_S,
+                                  env={**os.environ, **SECRETS, PEAK_RSS_ENV: str(peak_file)})
     console = done.stdout + done.stderr
     assert done.returncode in (1, 2), console
-    peak_mib = float(console.split("peak-rss-mib")[-1].split()[0])
+    assert peak_file.is_file(), f"the run wrote no peak resident set:\n{console}"
+    peak_mib = float(peak_file.read_text())
     assert peak_mib < PEAK_RSS_MIB, f"the harness's peak RSS was {peak_mib:.0f} MiB"
     results = json.loads((reports / "hostile" / "results.json").read_text())
     passed = [plan["id"] for plan in results["plans"] if plan["verdict"] == "passed" and plan["id"] not in SOUND_TLS]

@@ -101,7 +101,7 @@ def test_a_small_answer_records_its_size_and_hash_and_reads_as_json(hostile_targ
 
 HUGE_CLIENT = """
 import json, ssl, sys
-from tests.hostile import peak_mib
+from tests.forked_device import peak_mib
 from lhv.core.http import RecordingClient
 url, ca = sys.argv[1], sys.argv[2]
 with RecordingClient(url, verify=ssl.create_default_context(cafile=ca), timeout_s=30, deadline_s=150) as client:

@@ -66,7 +66,7 @@ def test_a_deadline_passed_is_a_timeout():
 
 HUGE_PROBE = """
 import json, ssl, sys
-from tests.hostile import peak_mib
+from tests.forked_device import peak_mib
 from lhv.contract.dialects import dialect_named
 from lhv.uptime.probes import HttpProbes, Transaction
 url, ca = sys.argv[1], sys.argv[2]
