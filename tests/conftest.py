@@ -93,6 +93,31 @@ def lhv(tmp_path: Path):
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: -expected_seconds(item))  # stable: tests of equal cost stay as collected
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    if workers > 1:
+        items[:] = dealt(items, workers, lambda item: bool(item.get_closest_marker("slow")))
+
+
+def dealt(items: list, workers: int, slow) -> list:
+    """The items (longest first) in the order whose contiguous shares xdist's worksteal hands the workers at the
+    start: the slow ones dealt in turn to all workers but the last, each share longest first, the quick ones after
+    them; the last worker's share quick ones only. The slow tests mostly wait (tokens, windows, locks), so two
+    workers waiting beside one that computes keep both cores busy; stolen work comes off the end of a share, the
+    quick tests, so that the run does not end on long waits with a core idle."""
+    sizes, left = [], len(items)
+    for worker in range(workers):  # xdist's split: the pending tests divided by the workers still to serve
+        sizes.append(left // (workers - worker))
+        left -= sizes[-1]
+    waiting = [item for item in items if slow(item)]
+    quick = [item for item in items if not slow(item)]
+    shares = [waiting[worker::workers - 1] for worker in range(workers - 1)] + [[]]
+    if any(len(share) > size for share, size in zip(shares, sizes)):
+        return items  # more slow tests than the shares hold: longest first as sorted
+    for share, size in zip(shares[::-1], sizes[::-1]):  # the last share first: quick tests from the front
+        need = size - len(share)
+        share += quick[:need]
+        del quick[:need]
+    return [item for share in shares for item in share]
 
 
 def expected_seconds(item: pytest.Item) -> float:
