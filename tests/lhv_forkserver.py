@@ -65,12 +65,12 @@ PLUGIN_MODULES = ("schemathesis.openapi.loaders", "schemathesis.specs.openapi.sc
                   "schemathesis.engine.summary", "schemathesis.reporting.html", "schemathesis.reporting.junitxml",
                   "schemathesis.transport.asgi", "schemathesis.transport.wsgi", "schemathesis.graphql.checks",
                   "schemathesis.generation.body_overrides", "schemathesis.pytest.xdist")
-FREE_KEYS = ("PYTEST_CURRENT_TEST",)
+FREE_KEYS = ("PYTEST_CURRENT_TEST",)  # set by pytest per test phase; read by no library at import
 PEAK_RSS_ENV = "LHV_TESTS_PEAK_RSS_FILE"  # forked_device.PEAK_RSS_ENV: the run writes its peak resident set there
 # a fresh `python -m lhv.app.cli ARGS` that writes its peak resident set as it ends
 FRESH_MEASURED = (f"import atexit, runpy, sys; sys.path.insert(0, {str(REPO)!r}); from tests import forked_device; "
                   f"del sys.path[0]; atexit.register(forked_device.write_peak); "
-                  f"runpy.run_module({MODULE!r}, run_name='__main__', alter_sys=True)")  # set by pytest per test phase; read by no library at import
+                  f"runpy.run_module({MODULE!r}, run_name='__main__', alter_sys=True)")
 
 
 def _forked_device():
