@@ -504,3 +504,21 @@ def test_the_generated_openapi_describes_both_request_bodies(tmp_path):
         assert required <= set(schema["required"]) and schema["additionalProperties"] is False
     severity = document["paths"]["/severity-assessment"]["post"]["requestBody"]["content"]["application/json"]
     assert {"body_site", "bodySite", "questionnaire_response"} <= set(severity["schema"]["properties"])
+
+
+def test_every_answer_carries_the_security_headers_and_a_refusal_over_the_limit_says_when_to_retry(tmp_path):
+    running = start_device(DeviceSettings(state_dir=str(tmp_path), anonymous_limit=2, rate_window_seconds=60))
+    try:
+        with httpx.Client(base_url=running.https_url, timeout=10,
+                          verify=ssl.create_default_context(cafile=str(running.ca_cert))) as client:
+            answers = [client.get("/") for _ in range(3)]
+        log = (Path(running.state_dir) / "device.log").read_text()
+    finally:
+        running.stop()
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    for answer in answers:
+        assert answer.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        assert (answer.headers["X-Content-Type-Options"], answer.headers["Cache-Control"]) == ("nosniff", "no-store")
+    assert 0 < int(answers[-1].headers["Retry-After"]) <= 60
+    assert "Rate limit exceeded: at most 2 requests per 60 s (anonymous)" in answers[-1].json()["detail"]
+    assert log.count("rate_limit_exceeded") == 1

@@ -8,7 +8,9 @@ import traceback
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lhv.device.availability import install_availability_faults
 from lhv.device.body_limit import install_body_limit
@@ -160,14 +162,31 @@ def _install_error_handlers(app: FastAPI, ctx: DeviceContext) -> None:
 
 
 def _install_headers(app: FastAPI, ctx: DeviceContext) -> None:
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        if not ctx.has("no-hsts"):
-            response.headers["Strict-Transport-Security"] = HSTS
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "no-store"
-        return response
+    app.add_middleware(SecurityHeaders, ctx=ctx)
+
+
+class SecurityHeaders:
+    """Sets HSTS (unless the fault no-hsts), nosniff and no-store on every answer that passes through it (plain
+    ASGI: Starlette's http middleware costs a task and a stream per request)."""
+
+    def __init__(self, app: ASGIApp, ctx: DeviceContext):
+        self.app, self.ctx = app, ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if not self.ctx.has("no-hsts"):
+                    headers["Strict-Transport-Security"] = HSTS
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _jsonable(errors: list[dict]) -> list[dict]:

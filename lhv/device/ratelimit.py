@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lhv.device.context import DeviceContext
 
@@ -109,25 +110,39 @@ class RateLimits:
 
 def install_rate_limits(app: FastAPI, ctx: DeviceContext) -> None:
     """Adds the rate-limit middleware: 429 with Retry-After and one log line per violation."""
-    limits = RateLimits(ctx)
+    app.add_middleware(RateLimiting, limits=RateLimits(ctx))
 
-    @app.middleware("http")
-    async def rate_limit(request: Request, call_next):
-        scope = limits.scope_of(request)
-        if scope is None:
-            return await call_next(request)
-        decision = scope.window.hit(scope.key)
-        if decision.allowed:
-            return await call_next(request)
+
+class RateLimiting:
+    """Answers 429 to a request over its limit, before the routes (plain ASGI: Starlette's http middleware costs a
+    task and a stream per request)."""
+
+    def __init__(self, app: ASGIApp, limits: RateLimits):
+        self.app, self.limits, self.ctx = app, limits, limits.ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        limited = self.limits.scope_of(request)
+        decision = limited.window.hit(limited.key) if limited is not None else None
+        if decision is None or decision.allowed:
+            await self.app(scope, receive, send)
+            return
+        await self._refusal(request, limited, decision)(scope, receive, send)
+
+    def _refusal(self, request: Request, limited: _Scope, decision: Decision) -> JSONResponse:
+        ctx = self.ctx
         if not ctx.has("violations-not-logged"):
-            fields = {"client_ip": request.client.host if request.client else None, "user": scope.user,
-                      "method": request.method, "path": request.url.path, "limit": scope.window.limit,
+            fields = {"client_ip": request.client.host if request.client else None, "user": limited.user,
+                      "method": request.method, "path": request.url.path, "limit": limited.window.limit,
                       "window": ctx.settings.rate_window_seconds, "count": decision.count}
             if ctx.has("log-missing-user"):
                 fields.pop("user")
             if ctx.has("log-proxy-address"):
                 fields["client_ip"] = "10.0.0.2"  # the reverse proxy's address, not the client's
             ctx.log.write("rate_limit_exceeded", **fields)
-        return JSONResponse({"detail": f"Rate limit exceeded: at most {scope.window.limit} requests per "
-                                       f"{ctx.settings.rate_window_seconds:g} s ({scope.name})"},
+        return JSONResponse({"detail": f"Rate limit exceeded: at most {limited.window.limit} requests per "
+                                       f"{ctx.settings.rate_window_seconds:g} s ({limited.name})"},
                             status_code=429, headers={"Retry-After": str(decision.retry_after)})
