@@ -15,12 +15,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
+def built(tmp_path_factory) -> tuple[Path, str]:
+    """The wheel, and what the build said."""
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)], check=True,
-                   capture_output=True, timeout=600)
-    (built,) = out.glob("lhv-*.whl")
-    return built
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(out), str(ROOT)],
+                          check=True, capture_output=True, text=True, timeout=600)
+    (wheel,) = out.glob("lhv-*.whl")
+    return wheel, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel(built) -> Path:
+    return built[0]
+
+
+def test_the_build_finds_every_data_folder_among_the_packages(built):
+    # setuptools warns (and will refuse) where data files sit in a folder that no listed package names
+    assert "absent from the `packages` configuration" not in built[1], built[1][-3000:]
 
 
 def test_the_wheel_holds_only_lhv_at_top_level(wheel):
