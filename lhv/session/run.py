@@ -16,10 +16,17 @@ from lhv.core.evidence import CaseEvidence
 from lhv.session.profile import Profile
 from lhv.session.trace import TraceMap
 
+_LAST_ID_AT: list[dt.datetime] = []  # when this process's last run id began: the next one begins later
+
 
 def new_run_id() -> str:
-    """Returns a sortable, unique run id such as 20261122T035500Z-3f9a."""
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+    """Returns a run id such as 20261122T035500.123456Z-3f9a: UTC to the microsecond, then a random suffix. Sorted
+    by name, runs stand in the order they began (this process's ids are a microsecond apart at least)."""
+    now = dt.datetime.now(dt.UTC)
+    if _LAST_ID_AT and now <= _LAST_ID_AT[-1]:
+        now = _LAST_ID_AT[-1] + dt.timedelta(microseconds=1)
+    _LAST_ID_AT[:] = [now]
+    return f"{now:%Y%m%dT%H%M%S.%f}Z-{secrets.token_hex(2)}"
 
 
 @dataclass
