@@ -20,23 +20,9 @@ import pytest
 from lhv.uptime.prober import WALL_CLOCK, ProbeResult, classify_exception, classify_response, run_prober
 from lhv.uptime.store import Probe, ProbeStore, epoch_ms, open_store, utc_from_ms
 from lhv.uptime.verdict import Verdict, compute_availability
-from tests.pg import new_store_url, postgres_server
 
 TARGET = "https://device.example/health"
 INTERVAL_S = 0.1
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'probes.sqlite3'}"
-    return new_store_url(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

@@ -10,23 +10,9 @@ from pathlib import Path
 import pytest
 
 from lhv.uptime.store import SCHEMA_VERSION, Probe, ProbeStore, open_store
-from tests.pg import new_store_url, postgres_server
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)
 TARGET = "https://device.example/health"
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'probes.sqlite3'}"
-    return new_store_url(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

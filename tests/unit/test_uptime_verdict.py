@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from lhv.uptime.chart import render
 from lhv.uptime.store import Probe, ProbeStore, open_store
 from lhv.uptime.verdict import IntervalCounts, Verdict, allowed_gap_s, compute_availability, outcome_of
-from tests.pg import new_store_url, postgres_server
 
 MONTH_START = datetime(2026, 4, 1, tzinfo=UTC)
 MONTH_END = MONTH_START + timedelta(days=30)
@@ -26,19 +25,9 @@ TARGET = "https://device.example/health"
 INCIDENTS_432 = (range(1_000, 1_200), range(20_000, 20_200), range(40_000, 40_032))
 
 
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProbeStore]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'probes.sqlite3'}"
-    else:
-        url = new_store_url(request.getfixturevalue("postgres_url"))
-    with open_store(url) as opened:
+@pytest.fixture
+def store(store_url: str) -> Iterator[ProbeStore]:
+    with open_store(store_url) as opened:
         yield opened
 
 
