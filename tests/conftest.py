@@ -13,11 +13,11 @@ from tests import fault_rows, lhv_forkserver
 from tests.hostile import hostile_target  # noqa: F401 (fixture: a hostile loopback target)
 
 REPO = Path(__file__).resolve().parents[1]
-# The longest tests start first: xdist's worksteal hands each worker a contiguous half of the collection and lets an
-# idle worker take the queued end of another's, so a long test queued last would run alone at the end. What a test
-# takes, in wall seconds as measured in one whole run (scripts/test's flags, forked runs, 2 workers on 2 shared cores
-# at a load average of 1.6, 2026-12-06, after fault rows ran only their killing cases): single tests by node id, or a
-# whole module whose tests share a module-scoped run (listed apart, they went to different workers, each making the
+# The longest tests start first: xdist's worksteal hands each worker a contiguous share of the collection (dealt below)
+# and lets an idle worker take the queued end of another's, so a long test queued last would run alone at the end. What
+# a test takes, in wall seconds as measured in one whole run (scripts/test's flags, forked runs, 2 workers on 2 shared
+# cores at a load average of 1.6, 2026-12-06, after fault rows ran only their killing cases): single tests by node id,
+# or a whole module whose tests share a module-scoped run (listed apart, they went to different workers, each making the
 # run again, one of them last of all), ...
 LONG_TESTS_S = (("tests/test_selftest.py::test_quick_selftest_kills_its_sample_and_prints_the_score_last", 64.0),
                 ("tests/test_no_secret_leaks.py::test_a_whole_run_leaks_no_secret", 56.0),

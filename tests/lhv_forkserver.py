@@ -41,6 +41,7 @@ import tempfile
 import threading
 import time
 import warnings
+from functools import cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,13 +67,13 @@ PLUGIN_MODULES = ("schemathesis.openapi.loaders", "schemathesis.specs.openapi.sc
                   "schemathesis.transport.asgi", "schemathesis.transport.wsgi", "schemathesis.graphql.checks",
                   "schemathesis.generation.body_overrides", "schemathesis.pytest.xdist")
 FREE_KEYS = ("PYTEST_CURRENT_TEST",)  # set by pytest per test phase; read by no library at import
-PEAK_RSS_ENV = "LHV_TESTS_PEAK_RSS_FILE"  # forked_device.PEAK_RSS_ENV: the run writes its peak resident set there
 # a fresh `python -m lhv.app.cli ARGS` that writes its peak resident set as it ends
 FRESH_MEASURED = (f"import atexit, runpy, sys; sys.path.insert(0, {str(REPO)!r}); from tests import forked_device; "
                   f"del sys.path[0]; atexit.register(forked_device.write_peak); "
                   f"runpy.run_module({MODULE!r}, run_name='__main__', alter_sys=True)")
 
 
+@cache
 def _forked_device():
     """tests/forked_device.py as a module of its own (the server runs as a script: there is no tests package)."""
     spec = importlib.util.spec_from_file_location("forked_device", DEVICES)
@@ -332,7 +333,8 @@ def run_cli(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float) 
                     server.close()
         finally:
             _LOCK.release()
-    command = [sys.executable, "-c", FRESH_MEASURED] if env.get(PEAK_RSS_ENV) else [sys.executable, "-m", MODULE]
+    measured = env.get(_forked_device().PEAK_RSS_ENV)
+    command = [sys.executable, "-c", FRESH_MEASURED] if measured else [sys.executable, "-m", MODULE]
     return subprocess.run([*command, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env)
 
 
